@@ -1,0 +1,171 @@
+//! One cell of a truth table: a source pod, a destination and port, what was expected and what was observed.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a connection is allowed or denied (by expectation, or as observed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    Allow,
+    Deny,
+}
+
+impl Reach {
+    /// The upstream e2e convention: `.` allowed, `X` denied.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Reach::Allow => ".",
+            Reach::Deny => "X",
+        }
+    }
+
+    pub fn from_symbol(symbol: &str) -> Option<Self> {
+        match symbol {
+            "." => Some(Reach::Allow),
+            "X" | "x" => Some(Reach::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// Identifies a cell within a phase.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CellKey {
+    pub from: String,
+    pub to: String,
+    pub port: u16,
+}
+
+impl std::fmt::Display for CellKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}->{}:{}", self.from, self.to, self.port)
+    }
+}
+
+/// Why a denied probe failed to connect, after curl's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DenyKind {
+    /// curl exit 28: no answer within the connect timeout (a drop).
+    Timeout,
+    /// curl exit 7: refused or reset (a reject, or nothing listening).
+    Refused,
+}
+
+/// What one probe saw. An error is never a pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Observation {
+    Allowed { http_status: u16 },
+    Denied { kind: DenyKind, curl_exit: i32 },
+    Error { message: String },
+    Skipped { reason: String },
+}
+
+impl Observation {
+    /// Classifies curl's exit code: 0 connected, 7 refused, 28 timed out; anything else is a harness error.
+    pub fn from_curl(exit_code: i32, http_status: u16, stderr: &str) -> Self {
+        match exit_code {
+            0 => Observation::Allowed { http_status },
+            7 => Observation::Denied {
+                kind: DenyKind::Refused,
+                curl_exit: 7,
+            },
+            28 => Observation::Denied {
+                kind: DenyKind::Timeout,
+                curl_exit: 28,
+            },
+            127 => Observation::Error {
+                message: "curl not found in the source pod's image (exit 127)".into(),
+            },
+            other => Observation::Error {
+                message: format!(
+                    "curl exited {other}{}",
+                    if stderr.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {stderr}")
+                    }
+                ),
+            },
+        }
+    }
+
+    pub fn reach(&self) -> Option<Reach> {
+        match self {
+            Observation::Allowed { .. } => Some(Reach::Allow),
+            Observation::Denied { .. } => Some(Reach::Deny),
+            Observation::Error { .. } | Observation::Skipped { .. } => None,
+        }
+    }
+
+    /// `.`, `X`, `!` for an error, `-` for a skip.
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Observation::Error { .. } => "!",
+            Observation::Skipped { .. } => "-",
+            other => other.reach().map(Reach::symbol).unwrap_or("?"),
+        }
+    }
+}
+
+/// How a cell ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellStatus {
+    Pass,
+    Fail,
+    Error,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellResult {
+    pub key: CellKey,
+    /// Node of the source and of the destination (`None` for an outside endpoint).
+    pub from_node: Option<String>,
+    pub to_node: Option<String>,
+    /// The URL the probe used, with the placeholder already resolved.
+    pub url: String,
+    pub expected: Option<Reach>,
+    pub observed: Observation,
+    pub attempts: u32,
+    /// Time from the start of probing the phase until the cell first matched its expectation.
+    #[serde(with = "duration_millis_opt")]
+    pub settled_after: Option<Duration>,
+}
+
+impl CellResult {
+    pub fn status(&self) -> CellStatus {
+        match (&self.observed, self.expected) {
+            (Observation::Skipped { .. }, _) | (_, None) => CellStatus::Skipped,
+            (Observation::Error { .. }, _) => CellStatus::Error,
+            (observed, Some(expected)) if observed.reach() == Some(expected) => CellStatus::Pass,
+            _ => CellStatus::Fail,
+        }
+    }
+}
+
+mod duration_millis_opt {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(duration) => serializer.serialize_some(&(duration.as_millis() as u64)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(deserializer)?.map(Duration::from_millis))
+    }
+}

@@ -1,0 +1,344 @@
+//! Reading a suite file into a validated [`Suite`]: every error names the file and the field.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::path::Path;
+
+use super::address::{expand, parse_endpoint};
+use super::error::{SuiteError, from_yaml};
+use super::expect::parse_table;
+use super::manifest::load_policies;
+use super::model::*;
+use super::spec::*;
+
+/// Loads a suite, expanding `${VAR}` references in outside addresses from the process environment.
+pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
+    load_suite_with_env(path, &|name| std::env::var(name).ok())
+}
+
+/// Loads a suite with an explicit environment (for tests and for `plan`).
+pub fn load_suite_with_env(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Suite, SuiteError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SuiteError::new(path, "(file)", e.to_string()))?;
+    let spec: SuiteSpec = serde_saphyr::from_str(&text).map_err(|e| from_yaml(path, e))?;
+    Loader { path, env }.suite(spec)
+}
+
+struct Loader<'a> {
+    path: &'a Path,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Loader<'_> {
+    fn err(&self, field: impl Into<String>, message: impl Into<String>) -> SuiteError {
+        SuiteError::new(self.path, field, message)
+    }
+
+    fn suite(&self, spec: SuiteSpec) -> Result<Suite, SuiteError> {
+        if spec.name.trim().is_empty() {
+            return Err(self.err("name", "must not be empty"));
+        }
+        let namespaces = self.namespaces(&spec.namespaces)?;
+        let namespace_names: Vec<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
+        let pods = self.pods(&spec.pods, &namespace_names)?;
+        let destinations = self.destinations(&spec.destinations, &namespace_names)?;
+        let placeholders = self.placeholders(&spec, &destinations)?;
+        let pod_names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
+        let destination_names: Vec<&str> = destinations.iter().map(|d| d.name.as_str()).collect();
+        let mut phases = Vec::new();
+        let mut phase_names = BTreeSet::new();
+        for (index, phase) in spec.phases.iter().enumerate() {
+            if !phase_names.insert(phase.name.as_str()) {
+                return Err(self.err(
+                    format!("phases[{index}].name"),
+                    format!("duplicate phase {:?}", phase.name),
+                ));
+            }
+            phases.push(self.phase(
+                index,
+                phase,
+                &namespace_names,
+                &pod_names,
+                &destination_names,
+            )?);
+        }
+        if phases.is_empty() {
+            return Err(self.err("phases", "at least one phase is needed"));
+        }
+        Ok(Suite {
+            name: spec.name,
+            description: spec.description,
+            path: self.path.to_owned(),
+            namespaces,
+            pods,
+            destinations,
+            placeholders,
+            phases,
+        })
+    }
+
+    fn namespaces(&self, specs: &[NamespaceSpec]) -> Result<Vec<SuiteNamespace>, SuiteError> {
+        if specs.is_empty() {
+            return Err(self.err("namespaces", "at least one namespace is needed"));
+        }
+        let mut seen = BTreeSet::new();
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, ns)| {
+                check_dns_label(&ns.name)
+                    .map_err(|m| self.err(format!("namespaces[{i}].name"), m))?;
+                if !seen.insert(&ns.name) {
+                    return Err(self.err(
+                        format!("namespaces[{i}].name"),
+                        format!("duplicate namespace {:?}", ns.name),
+                    ));
+                }
+                Ok(SuiteNamespace {
+                    name: ns.name.clone(),
+                    labels: ns.labels.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn namespace_of(
+        &self,
+        field: String,
+        given: &Option<String>,
+        known: &[&str],
+    ) -> Result<String, SuiteError> {
+        match given {
+            None => Ok(known[0].to_owned()),
+            Some(ns) if known.contains(&ns.as_str()) => Ok(ns.clone()),
+            Some(ns) => Err(self.err(
+                field,
+                format!("namespace {ns:?} is not declared under `namespaces`"),
+            )),
+        }
+    }
+
+    fn pods(&self, specs: &[PodSpec], namespaces: &[&str]) -> Result<Vec<FixturePod>, SuiteError> {
+        if specs.is_empty() {
+            return Err(self.err("pods", "at least one pod is needed"));
+        }
+        let mut seen = BTreeSet::new();
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, pod)| {
+                check_dns_label(&pod.name).map_err(|m| self.err(format!("pods[{i}].name"), m))?;
+                if !seen.insert(&pod.name) {
+                    return Err(self.err(
+                        format!("pods[{i}].name"),
+                        format!("duplicate pod {:?}", pod.name),
+                    ));
+                }
+                let namespace =
+                    self.namespace_of(format!("pods[{i}].namespace"), &pod.namespace, namespaces)?;
+                Ok(FixturePod {
+                    name: pod.name.clone(),
+                    namespace,
+                    labels: pod.labels.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn destinations(
+        &self,
+        specs: &[DestinationSpec],
+        namespaces: &[&str],
+    ) -> Result<Vec<Destination>, SuiteError> {
+        if specs.is_empty() {
+            return Err(self.err("destinations", "at least one destination is needed"));
+        }
+        let mut seen = BTreeSet::new();
+        let mut host_ports = BTreeSet::new();
+        let mut out = Vec::new();
+        for (i, dest) in specs.iter().enumerate() {
+            let field = |f: &str| format!("destinations[{i}].{f}");
+            check_dns_label(&dest.name).map_err(|m| self.err(field("name"), m))?;
+            if !seen.insert(&dest.name) {
+                return Err(self.err(
+                    field("name"),
+                    format!("duplicate destination {:?}", dest.name),
+                ));
+            }
+            let kind = match (&dest.server, &dest.external) {
+                (Some(server), None) => {
+                    if server.port == 0 {
+                        return Err(self.err(field("server.port"), "must be 1-65535"));
+                    }
+                    if server.host_network && !host_ports.insert(server.port) {
+                        return Err(self.err(
+                            field("server.port"),
+                            "two hostNetwork servers cannot share a port",
+                        ));
+                    }
+                    let namespace = match &server.namespace {
+                        None => None,
+                        Some(_) => Some(self.namespace_of(
+                            field("server.namespace"),
+                            &server.namespace,
+                            namespaces,
+                        )?),
+                    };
+                    DestinationKind::Server(ServerDestination {
+                        namespace,
+                        labels: server.labels.clone(),
+                        host_network: server.host_network,
+                        port: server.port,
+                        body: server.body.clone().unwrap_or_else(|| dest.name.clone()),
+                    })
+                }
+                (None, Some(external)) => {
+                    DestinationKind::External(self.external(&field("external.address"), external)?)
+                }
+                _ => {
+                    return Err(self.err(
+                        field("(destination)"),
+                        "give exactly one of `server` or `external`",
+                    ));
+                }
+            };
+            out.push(Destination {
+                name: dest.name.clone(),
+                kind,
+            });
+        }
+        Ok(out)
+    }
+
+    fn external(
+        &self,
+        field: &str,
+        spec: &ExternalSpec,
+    ) -> Result<ExternalDestination, SuiteError> {
+        match expand(&spec.address, self.env) {
+            Ok(text) => {
+                let endpoint = parse_endpoint(&text).map_err(|m| self.err(field, m))?;
+                Ok(ExternalDestination::Resolved {
+                    address: endpoint.address,
+                    port: endpoint.port,
+                    path: endpoint.path,
+                })
+            }
+            Err(reason) if spec.optional => Ok(ExternalDestination::Unavailable { reason }),
+            Err(reason) => Err(self.err(field, reason)),
+        }
+    }
+
+    fn placeholders(
+        &self,
+        spec: &SuiteSpec,
+        destinations: &[Destination],
+    ) -> Result<Vec<Placeholder>, SuiteError> {
+        spec.placeholders
+            .iter()
+            .map(|(address, destination)| {
+                let field = format!("placeholders.{address}");
+                let address: IpAddr = address
+                    .parse()
+                    .map_err(|_| self.err(&field, format!("{address:?} is not an IP address")))?;
+                let target = destinations
+                    .iter()
+                    .find(|d| &d.name == destination)
+                    .ok_or_else(|| {
+                        self.err(&field, format!("no destination named {destination:?}"))
+                    })?;
+                if let Some(reason) = target.skip_reason() {
+                    return Err(self.err(
+                        &field,
+                        format!("destination {destination:?} is unavailable: {reason}"),
+                    ));
+                }
+                Ok(Placeholder {
+                    address,
+                    destination: destination.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn phase(
+        &self,
+        index: usize,
+        spec: &PhaseSpec,
+        namespaces: &[&str],
+        pods: &[&str],
+        destinations: &[&str],
+    ) -> Result<Phase, SuiteError> {
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let mut policies: Vec<PolicyManifest> = Vec::new();
+        for (p, relative) in spec.policies.iter().enumerate() {
+            let path = base.join(relative);
+            if !path.is_file() {
+                return Err(self.err(
+                    format!("phases[{index}].policies[{p}]"),
+                    format!("no such file {}", path.display()),
+                ));
+            }
+            for policy in load_policies(&path, namespaces[0])? {
+                let manifest = PolicyManifest {
+                    path: path.clone(),
+                    policy,
+                };
+                let namespace = manifest
+                    .policy
+                    .metadata
+                    .namespace
+                    .clone()
+                    .unwrap_or_default();
+                if !namespaces.contains(&namespace.as_str()) {
+                    return Err(SuiteError::new(
+                        &path,
+                        "metadata.namespace",
+                        format!("namespace {namespace:?} is not one of the suite's namespaces"),
+                    ));
+                }
+                if policies
+                    .iter()
+                    .any(|m| m.qualified_name() == manifest.qualified_name())
+                {
+                    return Err(self.err(
+                        format!("phases[{index}].policies[{p}]"),
+                        format!(
+                            "policy {} appears twice in this phase",
+                            manifest.qualified_name()
+                        ),
+                    ));
+                }
+                policies.push(manifest);
+            }
+        }
+        let table = parse_table(&spec.expect, pods, destinations)
+            .map_err(|m| self.err(format!("phases[{index}].expect"), m))?;
+        Ok(Phase {
+            name: spec.name.clone(),
+            policies,
+            expectation: Expectation::Table(table),
+        })
+    }
+}
+
+/// Kubernetes names of namespaces, pods and our destinations: a DNS label.
+fn check_dns_label(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a DNS label (lowercase letters, digits, '-', at most 63)"
+        ))
+    }
+}

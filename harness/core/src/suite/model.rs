@@ -1,0 +1,141 @@
+//! The validated suite: what the runner, the oracle and the renderers consume.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use serde::Serialize;
+
+use crate::cell::Reach;
+use crate::world::Labels;
+
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub name: String,
+    pub description: Option<String>,
+    pub path: PathBuf,
+    pub namespaces: Vec<SuiteNamespace>,
+    pub pods: Vec<FixturePod>,
+    pub destinations: Vec<Destination>,
+    pub placeholders: Vec<Placeholder>,
+    pub phases: Vec<Phase>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteNamespace {
+    pub name: String,
+    pub labels: Labels,
+}
+
+/// A pod that probes (the source side of every cell).
+#[derive(Debug, Clone, Serialize)]
+pub struct FixturePod {
+    pub name: String,
+    pub namespace: String,
+    pub labels: Labels,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Destination {
+    pub name: String,
+    pub kind: DestinationKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DestinationKind {
+    /// A server pod netreach deploys; `namespace: None` means netreach's own namespace for the run.
+    Server(ServerDestination),
+    External(ExternalDestination),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerDestination {
+    pub namespace: Option<String>,
+    pub labels: Labels,
+    pub host_network: bool,
+    pub port: u16,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ExternalDestination {
+    Resolved {
+        address: IpAddr,
+        port: u16,
+        path: String,
+    },
+    /// Optional and not resolvable here: its cells are skipped with this reason.
+    Unavailable { reason: String },
+}
+
+impl Destination {
+    /// The port a probe connects to, when known before deployment.
+    pub fn port(&self) -> Option<u16> {
+        match &self.kind {
+            DestinationKind::Server(server) => Some(server.port),
+            DestinationKind::External(ExternalDestination::Resolved { port, .. }) => Some(*port),
+            DestinationKind::External(ExternalDestination::Unavailable { .. }) => None,
+        }
+    }
+
+    pub fn skip_reason(&self) -> Option<&str> {
+        match &self.kind {
+            DestinationKind::External(ExternalDestination::Unavailable { reason }) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// An address written in the manifests, standing for a destination's real address.
+#[derive(Debug, Clone, Serialize)]
+pub struct Placeholder {
+    pub address: IpAddr,
+    pub destination: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Phase {
+    pub name: String,
+    pub policies: Vec<PolicyManifest>,
+    pub expectation: Expectation,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyManifest {
+    pub path: PathBuf,
+    pub policy: NetworkPolicy,
+}
+
+impl PolicyManifest {
+    /// `namespace/name` of the policy (the loader guarantees both are set).
+    pub fn qualified_name(&self) -> String {
+        format!(
+            "{}/{}",
+            self.policy
+                .metadata
+                .namespace
+                .as_deref()
+                .unwrap_or_default(),
+            self.policy.metadata.name.as_deref().unwrap_or_default()
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expectation {
+    /// Hand-written: (pod, destination) -> reach, for every pod and destination of the suite.
+    Table(BTreeMap<(String, String), Reach>),
+}
+
+impl Expectation {
+    pub fn expected(&self, pod: &str, destination: &str) -> Option<Reach> {
+        match self {
+            Expectation::Table(table) => table
+                .get(&(pod.to_owned(), destination.to_owned()))
+                .copied(),
+        }
+    }
+}

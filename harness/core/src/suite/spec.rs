@@ -1,0 +1,94 @@
+//! The suite file as written: serde types that mirror the YAML, rejecting unknown fields.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::world::Labels;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SuiteSpec {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub namespaces: Vec<NamespaceSpec>,
+    pub pods: Vec<PodSpec>,
+    pub destinations: Vec<DestinationSpec>,
+    /// Address written in the manifests -> name of the destination whose real address replaces it.
+    #[serde(default)]
+    pub placeholders: BTreeMap<String, String>,
+    pub phases: Vec<PhaseSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NamespaceSpec {
+    pub name: String,
+    #[serde(default)]
+    pub labels: Labels,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodSpec {
+    pub name: String,
+    /// Defaults to the suite's first namespace.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub labels: Labels,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DestinationSpec {
+    pub name: String,
+    #[serde(default)]
+    pub server: Option<ServerSpec>,
+    #[serde(default)]
+    pub external: Option<ExternalSpec>,
+}
+
+/// An HTTP server pod that netreach deploys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServerSpec {
+    /// Defaults to a namespace of netreach's own, created for the run.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub labels: Labels,
+    #[serde(default)]
+    pub host_network: bool,
+    #[serde(default = "default_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+fn default_port() -> u16 {
+    80
+}
+
+/// An endpoint that already exists, outside netreach's control.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExternalSpec {
+    /// `IP`, `IP:PORT`, or `http://IP[:PORT]/path`; `${VAR}` and `${VAR[N]}` (N-th word, from 0) expand from the environment.
+    pub address: String,
+    /// When the address cannot be resolved (an unset variable), skip its cells with the reason instead of failing.
+    #[serde(default)]
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PhaseSpec {
+    pub name: String,
+    /// Manifest files, relative to the suite file.
+    #[serde(default)]
+    pub policies: Vec<String>,
+    /// A table of `.` (allowed) and `X` (denied): a header row of destination names, then one row per pod.
+    pub expect: String,
+}

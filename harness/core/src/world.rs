@@ -1,0 +1,105 @@
+//! The cluster as the oracle sees it: namespaces, pods, nodes and outside endpoints, with no client attached.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// Labels as Kubernetes stores them.
+pub type Labels = BTreeMap<String, String>;
+
+/// Transport protocol of a probe or a container port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+impl Protocol {
+    /// Parses the protocol spelling of the Kubernetes API (`TCP`, `UDP`, `SCTP`), which is case-sensitive.
+    pub fn from_api(value: &str) -> Option<Self> {
+        match value {
+            "TCP" => Some(Self::Tcp),
+            "UDP" => Some(Self::Udp),
+            "SCTP" => Some(Self::Sctp),
+            _ => None,
+        }
+    }
+
+    pub fn as_api(self) -> &'static str {
+        match self {
+            Self::Tcp => "TCP",
+            Self::Udp => "UDP",
+            Self::Sctp => "SCTP",
+        }
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_api())
+    }
+}
+
+/// A namespace and its labels (including `kubernetes.io/metadata.name`, which the API server always sets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceInfo {
+    pub name: String,
+    pub labels: Labels,
+}
+
+/// A named container port of a pod, as used for named-port resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerPort {
+    pub name: Option<String>,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+/// A pod with what policy evaluation needs to know about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodInfo {
+    pub name: String,
+    pub namespace: String,
+    pub labels: Labels,
+    pub ip: IpAddr,
+    pub node: String,
+    pub host_network: bool,
+    pub ports: Vec<ContainerPort>,
+}
+
+/// A node and its addresses (a hostNetwork pod has one of them as its IP).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    pub name: String,
+    pub addresses: Vec<IpAddr>,
+}
+
+/// Everything the oracle reasons about, besides the policies themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct World {
+    pub namespaces: Vec<NamespaceInfo>,
+    pub pods: Vec<PodInfo>,
+    pub nodes: Vec<NodeInfo>,
+}
+
+impl World {
+    pub fn namespace(&self, name: &str) -> Option<&NamespaceInfo> {
+        self.namespaces.iter().find(|ns| ns.name == name)
+    }
+
+    pub fn pod(&self, namespace: &str, name: &str) -> Option<&PodInfo> {
+        self.pods
+            .iter()
+            .find(|pod| pod.namespace == namespace && pod.name == name)
+    }
+
+    /// Whether an address belongs to a node (directly, or as a hostNetwork pod's IP).
+    pub fn is_node_address(&self, address: IpAddr) -> bool {
+        self.nodes
+            .iter()
+            .any(|node| node.addresses.contains(&address))
+    }
+}

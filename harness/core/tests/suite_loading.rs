@@ -1,0 +1,185 @@
+//! Loading suites: the seed suite's model, and one-line errors naming file and field for bad input.
+
+use std::path::{Path, PathBuf};
+
+use netreach_core::cell::Reach;
+use netreach_core::suite::{DestinationKind, ExternalDestination, load_suite_with_env};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn outside_env(name: &str) -> Option<String> {
+    (name == "NETREACH_OUTSIDE_ADDRS").then(|| "10.251.0.10 10.251.0.11".to_owned())
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+#[test]
+fn seed_suite_loads_with_three_phases_and_the_placeholder() {
+    let suite = load_suite_with_env(
+        &repo_root().join("suites/metadata-access.yaml"),
+        &outside_env,
+    )
+    .unwrap();
+    assert_eq!(suite.pods.len(), 3);
+    assert_eq!(suite.phases.len(), 3);
+    assert_eq!(suite.placeholders[0].address.to_string(), "192.168.100.21");
+    assert_eq!(suite.placeholders[0].destination, "metadata");
+    let deny_allow = &suite.phases[2];
+    assert_eq!(deny_allow.policies.len(), 2);
+    assert_eq!(
+        deny_allow.policies[1].qualified_name(),
+        "metadata-access/metadata-allow"
+    );
+    assert_eq!(
+        deny_allow.expectation.expected("pod3", "metadata"),
+        Some(Reach::Allow)
+    );
+    assert_eq!(
+        deny_allow.expectation.expected("pod2", "metadata"),
+        Some(Reach::Deny)
+    );
+    let internet = suite
+        .destinations
+        .iter()
+        .find(|d| d.name == "internet")
+        .unwrap();
+    match &internet.kind {
+        DestinationKind::External(ExternalDestination::Resolved { address, port, .. }) => {
+            assert_eq!((address.to_string(), *port), ("10.251.0.11".to_owned(), 80));
+        }
+        other => panic!("internet should resolve, got {other:?}"),
+    }
+}
+
+#[test]
+fn optional_outside_destination_without_environment_is_unavailable_not_an_error() {
+    let suite =
+        load_suite_with_env(&repo_root().join("suites/metadata-access.yaml"), &no_env).unwrap();
+    let internet = suite
+        .destinations
+        .iter()
+        .find(|d| d.name == "internet")
+        .unwrap();
+    assert!(
+        internet
+            .skip_reason()
+            .unwrap()
+            .contains("NETREACH_OUTSIDE_ADDRS is not set")
+    );
+}
+
+/// Writes a copy of the seed suite with its manifests into a temp dir, applying `edit` to one file.
+fn seed_copy(file: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    std::fs::create_dir_all(dir.path().join("suites")).unwrap();
+    std::fs::create_dir_all(dir.path().join("manifests/metadata-access")).unwrap();
+    for relative in [
+        "suites/metadata-access.yaml",
+        "manifests/metadata-access/13_metadata-deny.yaml",
+        "manifests/metadata-access/13_metadata-allow.yaml",
+    ] {
+        let text = std::fs::read_to_string(root.join(relative)).unwrap();
+        let text = if relative.ends_with(file) {
+            edit(text)
+        } else {
+            text
+        };
+        std::fs::write(dir.path().join(relative), text).unwrap();
+    }
+    let suite = dir.path().join("suites/metadata-access.yaml");
+    (dir, suite)
+}
+
+fn load_error(file: &str, edit: impl Fn(String) -> String) -> String {
+    let (_dir, suite) = seed_copy(file, edit);
+    let error = load_suite_with_env(&suite, &outside_env)
+        .unwrap_err()
+        .to_string();
+    assert!(!error.contains('\n'), "errors are one line: {error}");
+    error
+}
+
+#[test]
+fn malformed_cidr_names_the_manifest_and_field() {
+    let error = load_error("13_metadata-deny.yaml", |t| {
+        t.replace("192.168.100.21/32", "192.168.100.300/32")
+    });
+    assert!(
+        error.contains(
+            "13_metadata-deny.yaml: spec.egress[0].to[0].ipBlock.except[0]: invalid CIDR"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn except_outside_its_cidr_is_rejected() {
+    let error = load_error("13_metadata-deny.yaml", |t| {
+        t.replace("0.0.0.0/0", "10.0.0.0/8")
+    });
+    assert!(
+        error.contains("except[0]: 192.168.100.21/32 is not inside cidr 10.0.0.0/8"),
+        "{error}"
+    );
+}
+
+#[test]
+fn unknown_field_in_a_manifest_is_named() {
+    let error = load_error("13_metadata-allow.yaml", |t| {
+        t.replace("  podSelector:", "  podSelectr: {}\n  podSelector:")
+    });
+    assert!(
+        error.contains("13_metadata-allow.yaml: spec.podSelectr: unknown field"),
+        "{error}"
+    );
+}
+
+#[test]
+fn unknown_field_in_the_suite_is_named() {
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replace("    labels: {app: pod1}", "    lables: {app: pod1}")
+    });
+    assert!(error.contains("metadata-access.yaml"), "{error}");
+    assert!(
+        error.contains("line 9 column 5: unknown field `lables`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn expectation_table_missing_a_pod_is_named() {
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replacen("      pod3  .        .   .\n", "", 1)
+    });
+    assert!(
+        error.contains("phases[0].expect: pod \"pod3\" has no row"),
+        "{error}"
+    );
+}
+
+#[test]
+fn missing_manifest_is_named() {
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replace("13_metadata-allow.yaml", "nope.yaml")
+    });
+    assert!(
+        error.contains("phases[2].policies[1]: no such file"),
+        "{error}"
+    );
+}
+
+#[test]
+fn policy_in_an_undeclared_namespace_is_rejected() {
+    let error = load_error("13_metadata-allow.yaml", |t| {
+        t.replace("namespace: metadata-access", "namespace: elsewhere")
+    });
+    assert!(
+        error.contains("metadata.namespace: namespace \"elsewhere\""),
+        "{error}"
+    );
+}

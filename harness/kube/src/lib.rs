@@ -1,0 +1,1 @@
+//! netreach-kube: cluster I/O.

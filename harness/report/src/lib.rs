@@ -1,0 +1,1 @@
+//! netreach-report: rendering.
