@@ -1,0 +1,36 @@
+# The "outside" host: a network namespace of our own behind a veth pair, serving HTTP on two addresses.
+# Pods reach it through the node (routed; the bridge plugin masquerades pod sources), nothing else does.
+# shellcheck shell=bash
+
+OUTSIDE_WWW=$NETREACH_STATE/outside
+
+start_outside_host() {
+  # Guard first: while the cluster is up, the outside range can never take the default route off the machine.
+  ip route replace unreachable "$OUTSIDE_GUARD_NET" metric 4000
+  if ! ip netns list | grep -qw "$OUTSIDE_NS"; then
+    ip netns add "$OUTSIDE_NS"
+  fi
+  if ! ip link show "$OUTSIDE_VETH_HOST" >/dev/null 2>&1; then
+    ip link add "$OUTSIDE_VETH_HOST" type veth peer name "$OUTSIDE_VETH_NS" netns "$OUTSIDE_NS"
+  fi
+  ip addr replace "$OUTSIDE_GW/24" dev "$OUTSIDE_VETH_HOST"
+  ip link set "$OUTSIDE_VETH_HOST" up
+  ip -n "$OUTSIDE_NS" link set lo up
+  ip -n "$OUTSIDE_NS" addr replace "$OUTSIDE_METADATA_ADDR/24" dev "$OUTSIDE_VETH_NS"
+  ip -n "$OUTSIDE_NS" addr replace "$OUTSIDE_INTERNET_ADDR/24" dev "$OUTSIDE_VETH_NS"
+  ip -n "$OUTSIDE_NS" link set "$OUTSIDE_VETH_NS" up
+  ip -n "$OUTSIDE_NS" route replace default via "$OUTSIDE_GW" dev "$OUTSIDE_VETH_NS"
+  mkdir -p "$OUTSIDE_WWW/metadata" "$OUTSIDE_WWW/internet"
+  echo "outside metadata" >"$OUTSIDE_WWW/metadata/index.html"
+  echo "outside internet" >"$OUTSIDE_WWW/internet/index.html"
+  START_MATCH="httpd -f -p $OUTSIDE_METADATA_ADDR:80" start_bg outside-metadata ip netns exec "$OUTSIDE_NS" /bin/busybox httpd -f -p "$OUTSIDE_METADATA_ADDR:80" -h "$OUTSIDE_WWW/metadata"
+  START_MATCH="httpd -f -p $OUTSIDE_INTERNET_ADDR:80" start_bg outside-internet ip netns exec "$OUTSIDE_NS" /bin/busybox httpd -f -p "$OUTSIDE_INTERNET_ADDR:80" -h "$OUTSIDE_WWW/internet"
+  wait_for "outside host HTTP" 20 _outside_serving || die "the outside host does not serve HTTP"
+}
+
+_outside_serving() {
+  curl -fsS --max-time 2 "http://$OUTSIDE_METADATA_ADDR/" | grep -q "outside metadata" &&
+    curl -fsS --max-time 2 "http://$OUTSIDE_INTERNET_ADDR/" | grep -q "outside internet"
+}
+
+outside_addrs() { echo "$OUTSIDE_METADATA_ADDR $OUTSIDE_INTERNET_ADDR"; }
