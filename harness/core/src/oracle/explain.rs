@@ -1,0 +1,265 @@
+//! Plain-words explanation of a decision: which policies select each side, and why each of their rules matches or not.
+
+use std::fmt::Write as _;
+
+use super::evaluate::{Resolved, ResolvedTarget, rule_admits};
+use super::peers::{Endpoint, Peer, PeerMiss};
+use super::policy::{Direction, Rule};
+use super::{Decision, Oracle, OracleError, ProfileSwitch, SideVerdict, Target, Traffic};
+use crate::world::{ContainerPort, Labels};
+
+impl Oracle<'_> {
+    /// Decides `traffic` and explains the decision in plain words, one fact per line: the
+    /// outcome, then each side (the policies selecting the pod, each of their rules of that
+    /// direction with why it matches or not, the side's verdict), then any exemption and the
+    /// profile switches the outcome depends on. Rule and peer indices are 0-based, written as
+    /// the field paths of the policy (`egress[0].to[1]`).
+    pub fn explain(&self, traffic: &Traffic) -> Result<String, OracleError> {
+        let decision = self.decide(traffic)?;
+        let resolved = self.resolve(traffic)?;
+        let mut out = String::new();
+        let verdict = if decision.allowed {
+            "allowed"
+        } else {
+            "denied"
+        };
+        let _ = writeln!(out, "{traffic}: {verdict}");
+        if let (Target::Address(ip), ResolvedTarget::Pod(to)) = (&traffic.to, resolved.to) {
+            let _ = writeln!(out, "{ip} is the pod IP of {}", self.pod_name(to));
+        }
+        self.explain_side(&mut out, Direction::Egress, &resolved, &decision.egress);
+        match resolved.to {
+            ResolvedTarget::Pod(_) => {
+                self.explain_side(&mut out, Direction::Ingress, &resolved, &decision.ingress)
+            }
+            ResolvedTarget::Address { ip, node_ip } => {
+                let what = if node_ip {
+                    "a node address"
+                } else {
+                    "outside the cluster's pods"
+                };
+                let _ = writeln!(out, "ingress: {ip} is {what}; there is no ingress side");
+            }
+        }
+        if resolved.to == ResolvedTarget::Pod(resolved.from)
+            && !self.profile.policy_applies_to_self_traffic
+        {
+            let _ = writeln!(
+                out,
+                "traffic from a pod to itself: policies do not apply to it ({}: false) -> allowed",
+                ProfileSwitch::PolicyAppliesToSelfTraffic
+            );
+        }
+        self.explain_switches(&mut out, &decision);
+        Ok(out)
+    }
+
+    fn pod_name(&self, index: usize) -> String {
+        let pod = &self.index.pods()[index];
+        format!("{}/{}", pod.namespace, pod.name)
+    }
+
+    fn explain_side(
+        &self,
+        out: &mut String,
+        direction: Direction,
+        t: &Resolved,
+        verdict: &SideVerdict,
+    ) {
+        let kind = direction.rules_field();
+        let (subject, other) = match (direction, t.to) {
+            (Direction::Egress, to) => (t.from, to),
+            (Direction::Ingress, ResolvedTarget::Pod(to)) => (to, ResolvedTarget::Pod(t.from)),
+            (Direction::Ingress, ResolvedTarget::Address { .. }) => return,
+        };
+        let subject_name = self.pod_name(subject);
+        let selecting = &self.selecting[direction as usize][subject];
+        if self.index.pods()[subject].host_network && !self.profile.host_network_pods_selected {
+            let _ = writeln!(
+                out,
+                "{kind} of {subject_name}: a hostNetwork pod, never selected by policies ({}: false) -> unrestricted",
+                ProfileSwitch::HostNetworkPodsSelected
+            );
+            return;
+        }
+        if selecting.is_empty() {
+            let _ = writeln!(
+                out,
+                "{kind} of {subject_name}: selected by no policy of type {} -> unrestricted",
+                if direction == Direction::Egress {
+                    "Egress"
+                } else {
+                    "Ingress"
+                }
+            );
+            return;
+        }
+        let names: Vec<&str> = selecting
+            .iter()
+            .map(|&p| self.policy(p).name.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "{kind} of {subject_name}: selected by {}",
+            names.join(", ")
+        );
+        let endpoint = self.endpoint(other);
+        let destination_ports = self.destination_ports(t.to);
+        for &p in selecting {
+            let policy = self.policy(p);
+            if policy.rules[direction as usize].is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  {}: no {kind} rules (denies all {kind})",
+                    policy.name
+                );
+            }
+            for (i, rule) in policy.rules[direction as usize].iter().enumerate() {
+                let _ = write!(out, "  {} {kind}[{i}]: ", policy.name);
+                self.explain_rule(out, direction, rule, endpoint, destination_ports, t);
+                out.push('\n');
+            }
+        }
+        match verdict {
+            SideVerdict::Allowed { policy, rule, peer } => {
+                let peer = match peer {
+                    Some(j) => format!(".{}[{j}]", direction.peers_field()),
+                    None => String::new(),
+                };
+                let _ = writeln!(out, "  -> allowed by {policy} {kind}[{rule}]{peer}");
+            }
+            _ => {
+                let _ = writeln!(out, "  -> no rule allows it: denied");
+            }
+        }
+    }
+
+    fn explain_rule(
+        &self,
+        out: &mut String,
+        direction: Direction,
+        rule: &Rule,
+        endpoint: Endpoint<'_>,
+        destination_ports: Option<&[ContainerPort]>,
+        t: &Resolved,
+    ) {
+        if let Some(ports) = &rule.ports {
+            let misses: Vec<String> = ports
+                .iter()
+                .map(|p| match p.admits(t.port, t.protocol, destination_ports) {
+                    Ok(()) => format!("{p}"),
+                    Err(miss) => format!("{p} ({miss})"),
+                })
+                .collect();
+            if !ports
+                .iter()
+                .any(|p| p.admits(t.port, t.protocol, destination_ports).is_ok())
+            {
+                let _ = write!(
+                    out,
+                    "ports {} do not include {}/{} -> no match",
+                    misses.join(", "),
+                    t.port,
+                    t.protocol
+                );
+                return;
+            }
+            let _ = write!(out, "ports include {}/{}; ", t.port, t.protocol);
+        }
+        let field = direction.peers_field();
+        match &rule.peers {
+            None => {
+                let _ = write!(out, "any peer -> match");
+            }
+            Some(peers) => {
+                let parts: Vec<String> = peers
+                    .iter()
+                    .enumerate()
+                    .map(|(j, peer)| {
+                        let outcome = match peer.admits(endpoint, &self.profile) {
+                            Ok(()) => "matches".to_string(),
+                            Err(miss) => self.describe_miss(peer, miss, endpoint),
+                        };
+                        format!("{field}[{j}] {peer}: {outcome}")
+                    })
+                    .collect();
+                let _ = write!(out, "{}", parts.join("; "));
+                let matched = rule_admits(
+                    rule,
+                    endpoint,
+                    destination_ports,
+                    t.port,
+                    t.protocol,
+                    &self.profile,
+                )
+                .is_some();
+                let _ = write!(out, " -> {}", if matched { "match" } else { "no match" });
+            }
+        }
+    }
+
+    fn describe_miss(&self, peer: &Peer, miss: PeerMiss, endpoint: Endpoint<'_>) -> String {
+        let ip = endpoint.ip();
+        match (miss, endpoint) {
+            (PeerMiss::NotSelected, Endpoint::Pod { pod, .. }) => {
+                if peer.namespace_matches(pod, &self.index) {
+                    format!(
+                        "{}/{} has labels {}, which do not match",
+                        pod.namespace,
+                        pod.name,
+                        show_labels(&pod.labels)
+                    )
+                } else {
+                    format!("namespace {} is not selected", pod.namespace)
+                }
+            }
+            (PeerMiss::NotSelected, Endpoint::Address { .. }) | (PeerMiss::NotAPod, _) => {
+                format!("{ip} is not a pod")
+            }
+            (PeerMiss::HostNetworkNotSelectable, _) => format!(
+                "a hostNetwork pod, which selectors do not match ({}: false)",
+                ProfileSwitch::HostNetworkPodsSelected
+            ),
+            (PeerMiss::OutsideCidr, _) => format!("{ip} is outside the cidr"),
+            (PeerMiss::Excepted(i), _) => {
+                let except = peer
+                    .block()
+                    .and_then(|b| b.except.get(i))
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                format!("{ip} is excluded (except {except})")
+            }
+            (PeerMiss::PodIpNotMatched, _) => format!(
+                "{ip} is a pod IP, which ipBlocks do not match ({}: false)",
+                ProfileSwitch::IpblockMatchesPodIps
+            ),
+            (PeerMiss::NodeIpNotMatched, _) => format!(
+                "{ip} is a node address, which ipBlocks do not match ({}: false)",
+                ProfileSwitch::IpblockMatchesNodeIps
+            ),
+        }
+    }
+
+    fn explain_switches(&self, out: &mut String, decision: &Decision) {
+        let other = if decision.allowed {
+            "denied"
+        } else {
+            "allowed"
+        };
+        for switch in &decision.implementation_defined {
+            let _ = writeln!(
+                out,
+                "implementation-defined: with {switch}: {} it would be {other}",
+                !self.profile.get(*switch)
+            );
+        }
+    }
+}
+
+fn show_labels(labels: &Labels) -> String {
+    if labels.is_empty() {
+        return "{}".to_string();
+    }
+    let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join(",")
+}

@@ -1,0 +1,102 @@
+//! Lookups over the world that the oracle precomputes once: pods by name and by IP, namespace labels, node addresses.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use super::error::OracleError;
+use crate::world::{Labels, PodInfo, World};
+
+/// The label every namespace carries; synthesised for namespaces the world does not list.
+const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// Precomputed views of a [`World`].
+#[derive(Debug)]
+pub(crate) struct WorldIndex<'w> {
+    pub world: &'w World,
+    by_name: HashMap<&'w str, HashMap<&'w str, usize>>,
+    /// Pod IP -> pod index, for non-hostNetwork pods whose IP no other pod has.
+    by_ip: HashMap<IpAddr, usize>,
+    namespace_labels: HashMap<&'w str, Labels>,
+    node_addresses: HashSet<IpAddr>,
+    /// Per pod: whether its IP is a node address (it is hostNetwork, or a node has that IP).
+    pub pod_on_node_ip: Vec<bool>,
+}
+
+impl<'w> WorldIndex<'w> {
+    pub(crate) fn new(world: &'w World) -> Result<Self, OracleError> {
+        let mut by_name: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
+        for (index, pod) in world.pods.iter().enumerate() {
+            let names = by_name.entry(pod.namespace.as_str()).or_default();
+            if names.insert(pod.name.as_str(), index).is_some() {
+                return Err(OracleError::DuplicatePod {
+                    namespace: pod.namespace.clone(),
+                    name: pod.name.clone(),
+                });
+            }
+        }
+        let mut namespace_labels: HashMap<&str, Labels> = world
+            .namespaces
+            .iter()
+            .map(|ns| (ns.name.as_str(), ns.labels.clone()))
+            .collect();
+        for pod in &world.pods {
+            namespace_labels
+                .entry(pod.namespace.as_str())
+                .or_insert_with(|| {
+                    Labels::from([(NAMESPACE_NAME_LABEL.to_string(), pod.namespace.clone())])
+                });
+        }
+        let mut node_addresses: HashSet<IpAddr> = world
+            .nodes
+            .iter()
+            .flat_map(|node| node.addresses.iter().copied())
+            .collect();
+        node_addresses.extend(world.pods.iter().filter(|p| p.host_network).map(|p| p.ip));
+        let pod_on_node_ip: Vec<bool> = world
+            .pods
+            .iter()
+            .map(|p| p.host_network || node_addresses.contains(&p.ip))
+            .collect();
+        let mut by_ip: HashMap<IpAddr, usize> = HashMap::new();
+        let mut shared: HashSet<IpAddr> = HashSet::new();
+        for (index, pod) in world.pods.iter().enumerate() {
+            if pod_on_node_ip[index] {
+                continue;
+            }
+            if by_ip.insert(pod.ip, index).is_some() {
+                shared.insert(pod.ip);
+            }
+        }
+        by_ip.retain(|ip, _| !shared.contains(ip));
+        Ok(Self {
+            world,
+            by_name,
+            by_ip,
+            namespace_labels,
+            node_addresses,
+            pod_on_node_ip,
+        })
+    }
+
+    pub(crate) fn pods(&self) -> &'w [PodInfo] {
+        &self.world.pods
+    }
+
+    pub(crate) fn pod_index(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.by_name.get(namespace)?.get(name).copied()
+    }
+
+    /// The pod that owns `ip` as its (non-node) pod IP, if exactly one does.
+    pub(crate) fn pod_by_ip(&self, ip: IpAddr) -> Option<usize> {
+        self.by_ip.get(&ip).copied()
+    }
+
+    pub(crate) fn is_node_address(&self, ip: IpAddr) -> bool {
+        self.node_addresses.contains(&ip)
+    }
+
+    /// Labels of the namespace of a pod of the world (always indexed).
+    pub(crate) fn pod_namespace_labels(&self, pod: &PodInfo) -> Option<&Labels> {
+        self.namespace_labels.get(pod.namespace.as_str())
+    }
+}

@@ -1,0 +1,249 @@
+//! The NetworkPolicy oracle: given a world and its policies, decides whether each traffic is allowed, and why.
+//!
+//! Pure: no cluster client, no I/O. [`Oracle::new`] validates and precompiles the policies
+//! (CIDRs parsed, selectors pre-evaluated over the world's pods, the policies selecting each pod
+//! indexed per direction) so that [`Oracle::decide`] is cheap. [`Oracle::explain`] says the same
+//! decision in plain words. Where the specification leaves behaviour to the network plugin, the
+//! [`Profile`] decides, and each [`Decision`] lists the switches its outcome depends on.
+//!
+//! ```
+//! use netreach_core::oracle::{Oracle, Profile, Target, Traffic};
+//! use netreach_core::world::{Protocol, World};
+//!
+//! let world = World::default();
+//! let oracle = Oracle::new(&world, &[], Profile::default()).unwrap();
+//! # let _ = (oracle, Target::Address("10.0.0.1".parse().unwrap()), Protocol::Tcp);
+//! ```
+
+mod bitset;
+mod error;
+mod evaluate;
+mod explain;
+mod index;
+mod peers;
+mod policy;
+mod ports;
+mod profile;
+mod selectors;
+
+use std::net::IpAddr;
+
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use serde::{Deserialize, Serialize};
+
+pub use error::OracleError;
+pub use profile::{Profile, ProfileSwitch};
+
+use crate::world::{Protocol, World};
+use index::WorldIndex;
+use policy::{Direction, Policy};
+
+/// A pod of the world, by namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PodRef {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl PodRef {
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for PodRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// Where a traffic goes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// A pod of the world (reached on its pod IP).
+    Pod(PodRef),
+    /// An address. If it is the pod IP of exactly one (non-hostNetwork) pod of the world, the
+    /// traffic is judged as going to that pod (both sides); otherwise it is an outside endpoint
+    /// (or a node, if a node has it) with no ingress side.
+    Address(IpAddr),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Pod(pod) => pod.fmt(f),
+            Self::Address(ip) => ip.fmt(f),
+        }
+    }
+}
+
+/// One connection attempt: from a pod to a target, on a destination port and protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Traffic {
+    pub from: PodRef,
+    pub to: Target,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+impl std::fmt::Display for Traffic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} -> {} {}/{}",
+            self.from, self.to, self.port, self.protocol
+        )
+    }
+}
+
+/// The verdict of one side (the source's egress or the destination's ingress).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "verdict")]
+pub enum SideVerdict {
+    /// No policy of that direction selects the pod (or it is a hostNetwork pod and the profile
+    /// says those are never selected): unrestricted.
+    NotIsolated,
+    /// Allowed by the first matching rule, in the order the policies were given and the rules
+    /// written. `rule` indexes the policy's `ingress`/`egress` list; `peer` its `from`/`to`
+    /// list, `None` when the rule has no peers (any peer). Indices are 0-based.
+    Allowed {
+        policy: String,
+        rule: usize,
+        peer: Option<usize>,
+    },
+    /// Selected by these policies (`namespace/name`), and no rule of theirs allows the traffic.
+    Denied { selecting_policies: Vec<String> },
+    /// This side does not exist: the ingress side of a destination outside the cluster's pods.
+    NotApplicable,
+}
+
+impl SideVerdict {
+    /// Whether this side lets the traffic through.
+    pub fn permits(&self) -> bool {
+        !matches!(self, Self::Denied { .. })
+    }
+}
+
+/// What the oracle decided for one traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Decision {
+    /// Egress permits it and ingress permits it (or it is a pod's traffic to itself and the
+    /// profile exempts such traffic).
+    pub allowed: bool,
+    pub egress: SideVerdict,
+    pub ingress: SideVerdict,
+    /// Profile switches which, flipped one at a time, would flip `allowed`. Empty when the
+    /// outcome is fully specified by Kubernetes.
+    pub implementation_defined: Vec<ProfileSwitch>,
+}
+
+/// The oracle over one world and one set of policies.
+#[derive(Debug)]
+pub struct Oracle<'w> {
+    index: WorldIndex<'w>,
+    policies: Vec<Policy>,
+    /// `[direction][pod]`: indices of the policies selecting the pod in that direction.
+    selecting: [Vec<Vec<u32>>; 2],
+    /// Per pod: whether some ipBlock's cidr contains its IP (so ipBlock switches may matter).
+    pod_in_some_block: Vec<bool>,
+    profile: Profile,
+}
+
+impl<'w> Oracle<'w> {
+    /// Validates and precompiles `policies` against `world`.
+    ///
+    /// Fails on a policy the API server would reject or that cannot be interpreted (missing
+    /// `metadata.namespace` or `name`, bad CIDR or `except` outside its cidr, unknown selector
+    /// operator, `endPort` without a numeric `port`, unknown protocol or policy type, a peer
+    /// mixing ipBlock with selectors, ...), naming the policy and the field; on duplicate
+    /// policies; and on duplicate pods in the world.
+    pub fn new(
+        world: &'w World,
+        policies: &[NetworkPolicy],
+        profile: Profile,
+    ) -> Result<Self, OracleError> {
+        let index = WorldIndex::new(world)?;
+        let mut compiled: Vec<Policy> = Vec::with_capacity(policies.len());
+        for (position, policy) in policies.iter().enumerate() {
+            let policy = Policy::compile(policy, position, &index)?;
+            if compiled.iter().any(|p| p.name == policy.name) {
+                return Err(OracleError::DuplicatePolicy {
+                    policy: policy.name,
+                });
+            }
+            compiled.push(policy);
+        }
+        let pods = index.pods();
+        let mut selecting = [vec![Vec::new(); pods.len()], vec![Vec::new(); pods.len()]];
+        for (p, policy) in compiled.iter().enumerate() {
+            let id = u32::try_from(p).unwrap_or(u32::MAX);
+            for (i, pod) in pods.iter().enumerate() {
+                if pod.namespace == policy.namespace && policy.pod_selector.matches(&pod.labels) {
+                    for direction in Direction::BOTH {
+                        if policy.affects[direction as usize] {
+                            selecting[direction as usize][i].push(id);
+                        }
+                    }
+                }
+            }
+        }
+        let blocks: Vec<&peers::Block> = compiled
+            .iter()
+            .flat_map(|p| p.rules.iter().flatten())
+            .flat_map(|rule| rule.peers.iter().flatten())
+            .filter_map(peers::Peer::block)
+            .collect();
+        let pod_in_some_block = pods
+            .iter()
+            .map(|pod| blocks.iter().any(|b| b.cidr.contains(&pod.ip)))
+            .collect();
+        Ok(Self {
+            index,
+            policies: compiled,
+            selecting,
+            pod_in_some_block,
+            profile,
+        })
+    }
+
+    /// The profile this oracle decides with.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The world this oracle decides over.
+    pub fn world(&self) -> &'w World {
+        self.index.world
+    }
+
+    /// The policies (`namespace/name`) selecting a pod for ingress and for egress, in the order given.
+    pub fn selecting_policies(&self, pod: &PodRef) -> Result<(Vec<&str>, Vec<&str>), OracleError> {
+        let i = self.pod_index(pod)?;
+        let names = |direction: Direction| {
+            self.selecting[direction as usize][i]
+                .iter()
+                .map(|&p| self.policy(p).name.as_str())
+                .collect()
+        };
+        Ok((names(Direction::Ingress), names(Direction::Egress)))
+    }
+
+    fn pod_index(&self, pod: &PodRef) -> Result<usize, OracleError> {
+        self.index
+            .pod_index(&pod.namespace, &pod.name)
+            .ok_or_else(|| OracleError::UnknownPod {
+                namespace: pod.namespace.clone(),
+                name: pod.name.clone(),
+            })
+    }
+
+    fn policy(&self, id: u32) -> &Policy {
+        &self.policies[id as usize]
+    }
+}

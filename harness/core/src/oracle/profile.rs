@@ -1,0 +1,115 @@
+//! Implementation-defined switches of NetworkPolicy enforcement (the oracle's profile) and their defaults.
+
+use serde::{Deserialize, Serialize};
+
+/// The points where the NetworkPolicy specification leaves behaviour to the network plugin.
+///
+/// The defaults describe upstream Kubernetes' own e2e expectations and kube-router (the
+/// reference plugin of this project's local clusters); each field says why. Suites set it in
+/// kebab-case (`ipblock-matches-pod-ips: false`); missing fields keep their default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", default, deny_unknown_fields)]
+pub struct Profile {
+    /// Whether an `ipBlock` peer matches the IP of a (non-hostNetwork) pod.
+    ///
+    /// Default `true`: kube-router and Calico match ipBlocks against any source/destination
+    /// address, pod IPs included; the API documentation only says ipBlocks are "meant" for
+    /// cluster-external IPs. Cilium deliberately does not match pod IPs (set `false` for it).
+    pub ipblock_matches_pod_ips: bool,
+    /// Whether an `ipBlock` peer matches a node address (a hostNetwork pod's IP is one).
+    ///
+    /// Default `true`: kube-router's ipsets hold plain CIDRs and match node addresses like any
+    /// other; Calico does the same for host traffic. Cilium only with
+    /// `policy-cidr-match-mode=nodes` (set `false` for a default Cilium).
+    pub ipblock_matches_node_ips: bool,
+    /// Whether policies restrict traffic from a pod to itself (via its own pod IP).
+    ///
+    /// Default `false`: upstream's netpol e2e suite expects such traffic to be allowed whatever
+    /// the policies say (`Reachability::AllowLoopback`, "loopback logic follows no policy").
+    pub policy_applies_to_self_traffic: bool,
+    /// Whether hostNetwork pods are selected by policies' `podSelector` and matched by peers'
+    /// pod/namespace selectors.
+    ///
+    /// Default `false`: the Kubernetes documentation leaves hostNetwork pods undefined and
+    /// plugins (kube-router included) cannot tell their traffic from the node's, so they are
+    /// never isolated, and as peers they can be matched only by an `ipBlock` covering the node.
+    pub host_network_pods_selected: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Self {
+            ipblock_matches_pod_ips: true,
+            ipblock_matches_node_ips: true,
+            policy_applies_to_self_traffic: false,
+            host_network_pods_selected: false,
+        }
+    }
+}
+
+/// Names one field of [`Profile`], to report which switches a decision depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileSwitch {
+    IpblockMatchesPodIps,
+    IpblockMatchesNodeIps,
+    PolicyAppliesToSelfTraffic,
+    HostNetworkPodsSelected,
+}
+
+impl ProfileSwitch {
+    /// Every switch, in declaration order.
+    pub const ALL: [ProfileSwitch; 4] = [
+        Self::IpblockMatchesPodIps,
+        Self::IpblockMatchesNodeIps,
+        Self::PolicyAppliesToSelfTraffic,
+        Self::HostNetworkPodsSelected,
+    ];
+
+    /// The kebab-case name used in suites and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::IpblockMatchesPodIps => "ipblock-matches-pod-ips",
+            Self::IpblockMatchesNodeIps => "ipblock-matches-node-ips",
+            Self::PolicyAppliesToSelfTraffic => "policy-applies-to-self-traffic",
+            Self::HostNetworkPodsSelected => "host-network-pods-selected",
+        }
+    }
+}
+
+impl std::fmt::Display for ProfileSwitch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Profile {
+    /// The value of one switch.
+    pub fn get(&self, switch: ProfileSwitch) -> bool {
+        match switch {
+            ProfileSwitch::IpblockMatchesPodIps => self.ipblock_matches_pod_ips,
+            ProfileSwitch::IpblockMatchesNodeIps => self.ipblock_matches_node_ips,
+            ProfileSwitch::PolicyAppliesToSelfTraffic => self.policy_applies_to_self_traffic,
+            ProfileSwitch::HostNetworkPodsSelected => self.host_network_pods_selected,
+        }
+    }
+
+    /// This profile with one switch set to `value`.
+    pub fn with(mut self, switch: ProfileSwitch, value: bool) -> Self {
+        match switch {
+            ProfileSwitch::IpblockMatchesPodIps => self.ipblock_matches_pod_ips = value,
+            ProfileSwitch::IpblockMatchesNodeIps => self.ipblock_matches_node_ips = value,
+            ProfileSwitch::PolicyAppliesToSelfTraffic => {
+                self.policy_applies_to_self_traffic = value
+            }
+            ProfileSwitch::HostNetworkPodsSelected => self.host_network_pods_selected = value,
+        }
+        self
+    }
+
+    /// This profile with one switch inverted.
+    pub fn flipped(self, switch: ProfileSwitch) -> Self {
+        let value = !self.get(switch);
+        self.with(switch, value)
+    }
+}
