@@ -222,7 +222,7 @@ impl Oracle<'_> {
 }
 
 /// `Some(peer)` when the rule admits the traffic: `Some(None)` for a rule with no peers.
-pub(crate) fn rule_admits(
+fn rule_admits(
     rule: &Rule,
     other: Endpoint<'_>,
     destination_ports: Option<&[ContainerPort]>,

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::evaluate::{Resolved, ResolvedTarget, rule_admits};
+use super::evaluate::{Resolved, ResolvedTarget};
 use super::peers::{Endpoint, Peer, PeerMiss};
 use super::policy::{Direction, Rule};
 use super::{Decision, Oracle, OracleError, ProfileSwitch, SideVerdict, Target, Traffic};
@@ -169,7 +169,7 @@ impl Oracle<'_> {
         let field = direction.peers_field();
         match &rule.peers {
             None => {
-                let _ = write!(out, "any peer -> match");
+                let _ = write!(out, "any peer: matches");
             }
             Some(peers) => {
                 let parts: Vec<String> = peers
@@ -184,16 +184,6 @@ impl Oracle<'_> {
                     })
                     .collect();
                 let _ = write!(out, "{}", parts.join("; "));
-                let matched = rule_admits(
-                    rule,
-                    endpoint,
-                    destination_ports,
-                    t.port,
-                    t.protocol,
-                    &self.profile,
-                )
-                .is_some();
-                let _ = write!(out, " -> {}", if matched { "match" } else { "no match" });
             }
         }
     }
