@@ -1,6 +1,10 @@
 //! netreach-core: the pure core of netreach — suite model, cells, expectations, oracle and results; no cluster I/O.
 
 pub mod cell;
+pub mod events;
 pub mod oracle;
+pub mod placeholder;
+pub mod placement;
+pub mod results;
 pub mod suite;
 pub mod world;

@@ -1,1 +1,23 @@
-//! netreach-kube: cluster I/O.
+//! netreach-kube: everything that talks to a cluster — connect, deploy fixtures, apply policies, probe, clean up.
+
+mod cleanup;
+mod connect;
+mod error;
+mod exec;
+mod fixtures;
+mod objects;
+mod policies;
+mod probe_script;
+mod prober;
+mod runner;
+mod session;
+
+pub use cleanup::{cleanup_all, cleanup_run};
+pub use connect::connect;
+pub use error::{Error, Result};
+pub use fixtures::{FixtureImages, Mode};
+pub use objects::new_run_id;
+pub use probe_script::CurlTimeouts;
+pub use prober::ProbeOptions;
+pub use runner::{RunOptions, Runner};
+pub use session::{Outcome, run_session};

@@ -1,0 +1,76 @@
+//! Command-line arguments: pure parsing with clap, no work done here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netreach",
+    version,
+    about = "Reachability test harness for Kubernetes NetworkPolicy"
+)]
+pub struct Cli {
+    /// Tracing logs on stderr (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// No progress lines on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Deploy fixtures, apply each phase's policies, probe the matrix and print truth tables.
+    Run(RunArgs),
+    /// Load and check a suite (and its manifests) without a cluster.
+    Validate { suite: PathBuf },
+    /// Delete every namespace and policy any netreach run left behind (only those labelled as netreach's).
+    Cleanup(ClusterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: the current one).
+    #[arg(long)]
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    pub suite: PathBuf,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Leave namespaces, pods and policies in place after the run (for debugging).
+    #[arg(long)]
+    pub keep: bool,
+    /// Probe the pods already in this namespace (chosen by the suite's labels) instead of creating fixtures.
+    #[arg(long, requires = "use_existing")]
+    pub namespace: Option<String>,
+    /// With --namespace: create, change and relabel nothing there (policies and servers are still netreach's).
+    #[arg(long, requires = "namespace")]
+    pub use_existing: bool,
+    /// curl's connect timeout per probe, in seconds.
+    #[arg(long, default_value_t = 2.0)]
+    pub connect_timeout: f64,
+    /// How long a cell may take to match after a phase's policies are applied, in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub settle_timeout: f64,
+    /// How long fixtures may take to become Ready, in seconds.
+    #[arg(long, default_value_t = 120.0)]
+    pub ready_timeout: f64,
+    /// Execs in flight at once (each runs all pending probes of one source pod).
+    #[arg(long, default_value_t = 16)]
+    pub exec_concurrency: usize,
+    /// Image of the source pods (needs sh and curl). Default: $NETREACH_PROBE_IMAGE, else a public curl image.
+    #[arg(long)]
+    pub probe_image: Option<String>,
+    /// Image of the server pods (needs sh, httpd). Default: $NETREACH_SERVER_IMAGE, else public busybox.
+    #[arg(long)]
+    pub server_image: Option<String>,
+}

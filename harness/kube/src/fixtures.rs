@@ -1,0 +1,456 @@
+//! Deploying a suite's fixtures (namespaces, source pods, server pods) or finding existing ones, and waiting for Ready.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, ServiceAccount};
+use kube::api::{ListParams, PostParams};
+use kube::{Api, Client};
+use netreach_core::placement::place;
+use netreach_core::suite::{DestinationKind, Suite};
+use netreach_core::world::Labels;
+
+use crate::error::{Error, Result};
+use crate::objects::{self, DESTINATION_LABEL, PodPlacement};
+
+/// Images of the fixtures.
+#[derive(Debug, Clone)]
+pub struct FixtureImages {
+    pub probe: String,
+    pub server: String,
+}
+
+impl FixtureImages {
+    /// Public images that work on any cluster that can pull (kind, cloud): curl with a shell, and busybox httpd.
+    pub const PUBLIC_PROBE: &str = "docker.io/curlimages/curl:8.11.1";
+    pub const PUBLIC_SERVER: &str = "docker.io/library/busybox:1.37";
+
+    /// `$NETREACH_PROBE_IMAGE` / `$NETREACH_SERVER_IMAGE` (set by `scripts/cluster env`), else the public images.
+    pub fn from_env() -> Self {
+        let pick = |var: &str, default: &str| {
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        Self {
+            probe: pick("NETREACH_PROBE_IMAGE", Self::PUBLIC_PROBE),
+            server: pick("NETREACH_SERVER_IMAGE", Self::PUBLIC_SERVER),
+        }
+    }
+}
+
+/// Create fresh fixtures, or probe pods that already exist.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    Create,
+    /// Probe the pods of `namespace` chosen by the suite's labels; create and relabel nothing there.
+    UseExisting {
+        namespace: String,
+    },
+}
+
+/// A running pod netreach probes from or to.
+#[derive(Debug, Clone)]
+pub struct RunningPod {
+    pub namespace: String,
+    pub name: String,
+    pub node: Option<String>,
+    pub ip: IpAddr,
+}
+
+/// Everything deployed or found, by suite name.
+#[derive(Debug, Clone)]
+pub struct Fixtures {
+    pub sources: BTreeMap<String, RunningPod>,
+    pub servers: BTreeMap<String, RunningPod>,
+}
+
+pub struct Deployer<'a> {
+    pub client: Client,
+    pub suite: &'a Suite,
+    pub run_id: &'a str,
+    pub images: &'a FixtureImages,
+    pub mode: Mode,
+    pub ready_timeout: Duration,
+}
+
+impl Deployer<'_> {
+    /// Checks everything that can be checked before the first write, so bad input leaves the cluster untouched.
+    pub async fn preflight(&self) -> Result<BTreeMap<String, String>> {
+        let namespaces: Api<Namespace> = Api::all(self.client.clone());
+        match &self.mode {
+            Mode::Create => {
+                for ns in &self.suite.namespaces {
+                    if namespaces
+                        .get_opt(&ns.name)
+                        .await
+                        .map_err(Error::api("reading namespaces"))?
+                        .is_some()
+                    {
+                        return Err(Error::NamespaceExists(ns.name.clone()));
+                    }
+                }
+                Ok(self
+                    .suite
+                    .namespaces
+                    .iter()
+                    .map(|n| (n.name.clone(), n.name.clone()))
+                    .collect())
+            }
+            Mode::UseExisting { namespace } => {
+                if self.suite.namespaces.len() != 1 {
+                    return Err(Error::Invalid(
+                        "--use-existing needs a suite with exactly one namespace".into(),
+                    ));
+                }
+                if namespaces
+                    .get_opt(namespace)
+                    .await
+                    .map_err(Error::api("reading namespaces"))?
+                    .is_none()
+                {
+                    return Err(Error::NamespaceMissing(namespace.clone()));
+                }
+                Ok(BTreeMap::from([(
+                    self.suite.namespaces[0].name.clone(),
+                    namespace.clone(),
+                )]))
+            }
+        }
+    }
+
+    /// Creates (or finds) the fixtures and waits until every pod is Ready.
+    pub async fn deploy(&self, namespace_map: BTreeMap<String, String>) -> Result<Fixtures> {
+        let own = objects::own_namespace(self.run_id);
+        let nodes = self.schedulable_nodes().await?;
+        let source_names: Vec<String> = self.suite.pods.iter().map(|p| p.name.clone()).collect();
+        let server_names: Vec<String> = self.servers().map(|(name, _)| name.to_owned()).collect();
+        let placement = place(&source_names, &server_names, &nodes);
+
+        let mut to_create: Vec<String> = vec![own.clone()];
+        let mut namespace_labels: BTreeMap<String, Labels> =
+            BTreeMap::from([(own.clone(), Labels::new())]);
+        if matches!(self.mode, Mode::Create) {
+            for ns in &self.suite.namespaces {
+                to_create.push(ns.name.clone());
+                namespace_labels.insert(ns.name.clone(), ns.labels.clone());
+            }
+        }
+        for ns in &to_create {
+            self.create_namespace(ns, &namespace_labels[ns]).await?;
+        }
+
+        let mut pods: Vec<Pod> = Vec::new();
+        if matches!(self.mode, Mode::Create) {
+            for pod in &self.suite.pods {
+                pods.push(objects::probe_pod(&PodPlacement {
+                    namespace: &namespace_map[&pod.namespace],
+                    name: &pod.name,
+                    labels: &pod.labels,
+                    image: &self.images.probe,
+                    node: placement.get(&pod.name).map(String::as_str),
+                }));
+            }
+        }
+        for (name, server) in self.servers() {
+            let namespace = server
+                .namespace
+                .as_ref()
+                .map(|ns| namespace_map[ns].clone())
+                .unwrap_or_else(|| own.clone());
+            let mut labels = server.labels.clone();
+            labels.insert(DESTINATION_LABEL.into(), name.to_owned());
+            pods.push(objects::server_pod(
+                &PodPlacement {
+                    namespace: &namespace,
+                    name,
+                    labels: &labels,
+                    image: &self.images.server,
+                    node: placement.get(name).map(String::as_str),
+                },
+                server.port,
+                &server.body,
+                server.host_network,
+            ));
+        }
+        for pod in &pods {
+            let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+            let name = pod.metadata.name.as_deref().unwrap_or_default();
+            Api::<Pod>::namespaced(self.client.clone(), namespace)
+                .create(&PostParams::default(), pod)
+                .await
+                .map_err(Error::api(format!("creating pod {namespace}/{name}")))?;
+        }
+
+        let mut wanted: Vec<(String, String)> = pods
+            .iter()
+            .map(|p| {
+                (
+                    p.metadata.namespace.clone().unwrap_or_default(),
+                    p.metadata.name.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let existing = match &self.mode {
+            Mode::UseExisting { namespace } => self.find_existing(namespace).await?,
+            Mode::Create => BTreeMap::new(),
+        };
+        wanted.extend(existing.values().map(|pod_name| {
+            (
+                namespace_map.values().next().cloned().unwrap_or_default(),
+                pod_name.clone(),
+            )
+        }));
+        let running = self.wait_ready(&wanted).await?;
+
+        let find = |ns: &str, name: &str| running.get(&(ns.to_owned(), name.to_owned())).cloned();
+        let mut sources = BTreeMap::new();
+        for pod in &self.suite.pods {
+            let namespace = namespace_map[&pod.namespace].clone();
+            let actual = existing
+                .get(&pod.name)
+                .cloned()
+                .unwrap_or_else(|| pod.name.clone());
+            let found = find(&namespace, &actual)
+                .ok_or_else(|| Error::Invalid(format!("pod {namespace}/{actual} vanished")))?;
+            sources.insert(pod.name.clone(), found);
+        }
+        let mut servers = BTreeMap::new();
+        for pod in pods.iter().filter(|p| {
+            p.metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key(DESTINATION_LABEL))
+        }) {
+            let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            let found = find(&namespace, &name)
+                .ok_or_else(|| Error::Invalid(format!("pod {namespace}/{name} vanished")))?;
+            servers.insert(name, found);
+        }
+        Ok(Fixtures { sources, servers })
+    }
+
+    fn servers(&self) -> impl Iterator<Item = (&str, &netreach_core::suite::ServerDestination)> {
+        self.suite
+            .destinations
+            .iter()
+            .filter_map(|d| match &d.kind {
+                DestinationKind::Server(server) => Some((d.name.as_str(), server)),
+                DestinationKind::External(_) => None,
+            })
+    }
+
+    async fn schedulable_nodes(&self) -> Result<Vec<String>> {
+        let nodes: Api<Node> = Api::all(self.client.clone());
+        let list = nodes
+            .list(&ListParams::default())
+            .await
+            .map_err(Error::api("listing nodes"))?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter(|n| {
+                !n.spec
+                    .as_ref()
+                    .and_then(|s| s.unschedulable)
+                    .unwrap_or(false)
+            })
+            .filter(|n| {
+                n.spec
+                    .as_ref()
+                    .and_then(|s| s.taints.as_ref())
+                    .is_none_or(|t| t.iter().all(|t| t.effect != "NoSchedule"))
+            })
+            .filter_map(|n| n.metadata.name)
+            .collect())
+    }
+
+    async fn create_namespace(&self, name: &str, labels: &Labels) -> Result<()> {
+        let namespaces: Api<Namespace> = Api::all(self.client.clone());
+        namespaces
+            .create(
+                &PostParams::default(),
+                &objects::namespace(name, labels, self.run_id),
+            )
+            .await
+            .map_err(|e| match e {
+                kube::Error::Api(status) if status.code == 409 => {
+                    Error::NamespaceExists(name.to_owned())
+                }
+                other => Error::Api {
+                    action: format!("creating namespace {name}"),
+                    source: other,
+                },
+            })?;
+        // Pods are refused until the service-account controller has made the namespace's `default` account.
+        let accounts: Api<ServiceAccount> = Api::namespaced(self.client.clone(), name);
+        let start = Instant::now();
+        while accounts
+            .get_opt("default")
+            .await
+            .map_err(Error::api("reading service accounts"))?
+            .is_none()
+        {
+            if start.elapsed() > self.ready_timeout {
+                return Err(Error::NotReady {
+                    timeout: self.ready_timeout,
+                    details: format!(
+                        "namespace {name} got no default ServiceAccount (is kube-controller-manager running?)"
+                    ),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
+    /// Suite pod name -> the existing pod whose labels include the suite pod's labels (first by name).
+    async fn find_existing(&self, namespace: &str) -> Result<BTreeMap<String, String>> {
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let list = pods
+            .list(&ListParams::default())
+            .await
+            .map_err(Error::api(format!("listing pods in {namespace}")))?;
+        let mut found = BTreeMap::new();
+        for wanted in &self.suite.pods {
+            let mut candidates: Vec<&Pod> = list
+                .items
+                .iter()
+                .filter(|p| p.metadata.deletion_timestamp.is_none())
+                .filter(|p| {
+                    let labels = p.metadata.labels.clone().unwrap_or_default();
+                    wanted.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+                })
+                .collect();
+            candidates.sort_by_key(|p| p.metadata.name.clone());
+            let pod = candidates.first().ok_or_else(|| Error::NoMatchingPod {
+                namespace: namespace.to_owned(),
+                pod: wanted.name.clone(),
+                labels: wanted
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            })?;
+            found.insert(
+                wanted.name.clone(),
+                pod.metadata.name.clone().unwrap_or_default(),
+            );
+        }
+        Ok(found)
+    }
+
+    /// Polls until every wanted pod is Ready with an IP; on timeout, says why each laggard is not.
+    async fn wait_ready(
+        &self,
+        wanted: &[(String, String)],
+    ) -> Result<BTreeMap<(String, String), RunningPod>> {
+        let start = Instant::now();
+        loop {
+            let mut ready = BTreeMap::new();
+            let mut waiting = Vec::new();
+            let mut namespaces: Vec<&String> = wanted.iter().map(|(ns, _)| ns).collect();
+            namespaces.dedup();
+            let mut by_key: BTreeMap<(String, String), Pod> = BTreeMap::new();
+            for ns in namespaces {
+                let list = Api::<Pod>::namespaced(self.client.clone(), ns)
+                    .list(&ListParams::default())
+                    .await
+                    .map_err(Error::api(format!("listing pods in {ns}")))?;
+                for pod in list.items {
+                    by_key.insert(
+                        (ns.clone(), pod.metadata.name.clone().unwrap_or_default()),
+                        pod,
+                    );
+                }
+            }
+            for key in wanted {
+                match by_key.get(key).and_then(running_pod) {
+                    Some(running) => {
+                        ready.insert(key.clone(), running);
+                    }
+                    None => waiting.push(key.clone()),
+                }
+            }
+            if waiting.is_empty() {
+                return Ok(ready);
+            }
+            if start.elapsed() > self.ready_timeout {
+                let mut details = Vec::new();
+                for key in &waiting {
+                    details.push(self.why_not_ready(key, by_key.get(key)).await);
+                }
+                return Err(Error::NotReady {
+                    timeout: self.ready_timeout,
+                    details: details.join("; "),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn why_not_ready(&self, (ns, name): &(String, String), pod: Option<&Pod>) -> String {
+        let Some(pod) = pod else {
+            return format!("{ns}/{name}: not found");
+        };
+        let status = pod.status.clone().unwrap_or_default();
+        let mut text = format!(
+            "{ns}/{name}: phase {}",
+            status.phase.unwrap_or_else(|| "Unknown".into())
+        );
+        for cs in status.container_statuses.iter().flatten() {
+            if let Some(waiting) = cs.state.as_ref().and_then(|s| s.waiting.as_ref()) {
+                text.push_str(&format!(
+                    ", container {} waiting: {} {}",
+                    cs.name,
+                    waiting.reason.clone().unwrap_or_default(),
+                    waiting.message.clone().unwrap_or_default()
+                ));
+            }
+        }
+        let events: Api<Event> = Api::namespaced(self.client.clone(), ns);
+        let params = ListParams::default().fields(&format!("involvedObject.name={name}"));
+        if let Ok(list) = events.list(&params).await {
+            let mut items = list.items;
+            items.sort_by_key(|e| e.last_timestamp.clone().map(|t| t.0));
+            let last: Vec<String> = items
+                .iter()
+                .rev()
+                .take(2)
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        e.reason.clone().unwrap_or_default(),
+                        e.message.clone().unwrap_or_default().trim()
+                    )
+                })
+                .collect();
+            if !last.is_empty() {
+                text.push_str(&format!(", last events: {}", last.join(" | ")));
+            }
+        }
+        text
+    }
+}
+
+fn running_pod(pod: &Pod) -> Option<RunningPod> {
+    let status = pod.status.as_ref()?;
+    let ready = status
+        .conditions
+        .iter()
+        .flatten()
+        .any(|c| c.type_ == "Ready" && c.status == "True");
+    if !ready || pod.metadata.deletion_timestamp.is_some() {
+        return None;
+    }
+    Some(RunningPod {
+        namespace: pod.metadata.namespace.clone()?,
+        name: pod.metadata.name.clone()?,
+        node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+        ip: status.pod_ip.as_deref()?.parse().ok()?,
+    })
+}

@@ -1,0 +1,199 @@
+//! Builders for every object netreach creates, without sending anything (as kube-core builds requests).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, Probe, TCPSocketAction,
+};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+/// Label on every namespace and policy netreach creates.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "netreach");
+/// Label carrying the run id, so a run deletes exactly what it created.
+pub const RUN_ID_LABEL: &str = "netreach.io/run-id";
+/// Label naming a server pod's destination.
+pub const DESTINATION_LABEL: &str = "netreach.io/destination";
+
+/// A new random run id: 8 lowercase hex digits, valid in names and label values.
+pub fn new_run_id() -> String {
+    format!("{:08x}", rand::random::<u32>())
+}
+
+/// Name of the namespace netreach owns for servers that name none.
+pub fn own_namespace(run_id: &str) -> String {
+    format!("netreach-{run_id}")
+}
+
+pub fn ownership_labels(run_id: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (MANAGED_BY.0.to_owned(), MANAGED_BY.1.to_owned()),
+        (RUN_ID_LABEL.to_owned(), run_id.to_owned()),
+    ])
+}
+
+/// Selector matching everything a run created.
+pub fn run_selector(run_id: &str) -> String {
+    format!("{}={},{RUN_ID_LABEL}={run_id}", MANAGED_BY.0, MANAGED_BY.1)
+}
+
+/// True when an object carries the managed-by label of netreach (from any run).
+pub fn is_managed(labels: Option<&BTreeMap<String, String>>) -> bool {
+    labels.and_then(|l| l.get(MANAGED_BY.0)).map(String::as_str) == Some(MANAGED_BY.1)
+}
+
+pub fn namespace(name: &str, labels: &BTreeMap<String, String>, run_id: &str) -> Namespace {
+    let mut all = labels.clone();
+    all.extend(ownership_labels(run_id));
+    Namespace {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            labels: Some(all),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Where and how to run a fixture pod.
+pub struct PodPlacement<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub labels: &'a BTreeMap<String, String>,
+    pub image: &'a str,
+    pub node: Option<&'a str>,
+}
+
+fn base_spec(placement: &PodPlacement<'_>, container: Container) -> Pod {
+    Pod {
+        metadata: ObjectMeta {
+            name: Some(placement.name.to_owned()),
+            namespace: Some(placement.namespace.to_owned()),
+            labels: Some(placement.labels.clone()),
+            ..Default::default()
+        },
+        spec: Some(PodSpec {
+            containers: vec![container],
+            node_name: placement.node.map(str::to_owned),
+            termination_grace_period_seconds: Some(0),
+            automount_service_account_token: Some(false),
+            enable_service_links: Some(false),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// A source pod: a shell that sleeps until told to stop, so probes can be exec'd into it.
+pub fn probe_pod(placement: &PodPlacement<'_>) -> Pod {
+    base_spec(
+        placement,
+        Container {
+            name: "probe".into(),
+            image: Some(placement.image.to_owned()),
+            image_pull_policy: Some("IfNotPresent".into()),
+            command: Some(vec![
+                "sh".into(),
+                "-c".into(),
+                "trap 'exit 0' TERM INT; while true; do sleep 3600 & wait $!; done".into(),
+            ]),
+            ..Default::default()
+        },
+    )
+}
+
+/// A destination: busybox httpd answering `body` on `port` (on the node's address when `host_network`).
+pub fn server_pod(placement: &PodPlacement<'_>, port: u16, body: &str, host_network: bool) -> Pod {
+    let mut pod = base_spec(
+        placement,
+        Container {
+            name: "server".into(),
+            image: Some(placement.image.to_owned()),
+            image_pull_policy: Some("IfNotPresent".into()),
+            command: Some(vec![
+                "sh".into(),
+                "-c".into(),
+                r#"mkdir -p /www && printf '%s\n' "$BODY" > /www/index.html && exec httpd -f -p "$PORT" -h /www"#.into(),
+            ]),
+            env: Some(vec![
+                EnvVar { name: "BODY".into(), value: Some(body.to_owned()), ..Default::default() },
+                EnvVar { name: "PORT".into(), value: Some(port.to_string()), ..Default::default() },
+            ]),
+            ports: Some(vec![ContainerPort {
+                name: Some("http".into()),
+                container_port: i32::from(port),
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            }]),
+            readiness_probe: Some(Probe {
+                tcp_socket: Some(TCPSocketAction { port: IntOrString::Int(i32::from(port)), ..Default::default() }),
+                period_seconds: Some(1),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    );
+    if let Some(spec) = pod.spec.as_mut() {
+        spec.host_network = Some(host_network);
+    }
+    pod
+}
+
+/// The policy as netreach applies it: in `namespace`, labelled as owned by the run, without server-set fields.
+pub fn owned_policy(policy: &NetworkPolicy, namespace: &str, run_id: &str) -> NetworkPolicy {
+    let mut out = policy.clone();
+    let mut labels = out.metadata.labels.take().unwrap_or_default();
+    labels.extend(ownership_labels(run_id));
+    out.metadata = ObjectMeta {
+        name: out.metadata.name.clone(),
+        namespace: Some(namespace.to_owned()),
+        labels: Some(labels),
+        annotations: out.metadata.annotations.clone(),
+        ..Default::default()
+    };
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_are_label_safe_and_differ() {
+        let a = new_run_id();
+        assert_eq!(a.len(), 8);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(a, new_run_id());
+    }
+
+    #[test]
+    fn owned_policy_moves_namespace_and_adds_labels_only() {
+        let mut policy = NetworkPolicy::default();
+        policy.metadata.name = Some("p".into());
+        policy.metadata.namespace = Some("a".into());
+        policy.metadata.resource_version = Some("7".into());
+        let out = owned_policy(&policy, "b", "abcd1234");
+        assert_eq!(out.metadata.namespace.as_deref(), Some("b"));
+        assert_eq!(out.metadata.resource_version, None);
+        assert!(is_managed(out.metadata.labels.as_ref()));
+        assert_eq!(out.metadata.labels.unwrap()[RUN_ID_LABEL], "abcd1234");
+    }
+
+    #[test]
+    fn server_pod_on_host_network_serves_its_port() {
+        let labels = BTreeMap::new();
+        let placement = PodPlacement {
+            namespace: "n",
+            name: "metadata",
+            labels: &labels,
+            image: "img",
+            node: None,
+        };
+        let pod = server_pod(&placement, 32000, "metadata server", true);
+        let spec = pod.spec.unwrap();
+        assert_eq!(spec.host_network, Some(true));
+        let env = spec.containers[0].env.clone().unwrap();
+        assert_eq!(env[1].value.as_deref(), Some("32000"));
+    }
+}

@@ -1,0 +1,117 @@
+//! Applying each phase's policies with server-side apply, and removing the ones the next phase drops.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use kube::api::{DeleteParams, Patch, PatchParams};
+use kube::{Api, Client};
+use netreach_core::placeholder::resolve_placeholders;
+use netreach_core::suite::{Phase, PolicyManifest, Suite};
+
+use crate::error::{Error, Result};
+use crate::objects::{is_managed, owned_policy};
+
+/// `(namespace, name)` of a policy in the cluster.
+pub type PolicyKey = (String, String);
+
+pub struct PolicyApplier {
+    pub client: Client,
+    pub run_id: String,
+    /// Suite namespace -> namespace in the cluster.
+    pub namespaces: BTreeMap<String, String>,
+    /// Placeholder address -> real address.
+    pub placeholders: BTreeMap<IpAddr, IpAddr>,
+}
+
+impl PolicyApplier {
+    /// The policy exactly as it will be applied: placeholders resolved, namespace mapped, ownership labels added.
+    pub fn rendered(&self, manifest: &PolicyManifest) -> NetworkPolicy {
+        let resolved = resolve_placeholders(&manifest.policy, &self.placeholders);
+        let suite_ns = manifest
+            .policy
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_default();
+        let namespace = self.namespaces.get(&suite_ns).cloned().unwrap_or(suite_ns);
+        owned_policy(&resolved, &namespace, &self.run_id)
+    }
+
+    /// Refuses to run when any policy of the suite would overwrite one netreach did not create.
+    pub async fn preflight(&self, suite: &Suite) -> Result<()> {
+        let mut checked = BTreeSet::new();
+        for manifest in suite.phases.iter().flat_map(|p| &p.policies) {
+            let policy = self.rendered(manifest);
+            let key = key_of(&policy);
+            if !checked.insert(key.clone()) {
+                continue;
+            }
+            let api: Api<NetworkPolicy> = Api::namespaced(self.client.clone(), &key.0);
+            match api.get_opt(&key.1).await {
+                Ok(Some(existing)) if !is_managed(existing.metadata.labels.as_ref()) => {
+                    return Err(Error::PolicyExists(format!("{}/{}", key.0, key.1)));
+                }
+                Ok(_) => {}
+                // The namespace may not exist yet (netreach creates it): nothing to overwrite there.
+                Err(kube::Error::Api(status)) if status.code == 404 => {}
+                Err(e) => {
+                    return Err(Error::Api {
+                        action: format!("reading NetworkPolicy {}/{}", key.0, key.1),
+                        source: e,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies `phase`'s policies, then deletes those of `previous` that the phase no longer has.
+    pub async fn enter_phase(
+        &self,
+        phase: &Phase,
+        previous: &[PolicyKey],
+    ) -> Result<Vec<PolicyKey>> {
+        let params = PatchParams::apply("netreach").force();
+        let mut current = Vec::new();
+        for manifest in &phase.policies {
+            let policy = self.rendered(manifest);
+            let key = key_of(&policy);
+            Api::<NetworkPolicy>::namespaced(self.client.clone(), &key.0)
+                .patch(&key.1, &params, &Patch::Apply(&policy))
+                .await
+                .map_err(Error::api(format!(
+                    "applying NetworkPolicy {}/{} from {}",
+                    key.0,
+                    key.1,
+                    manifest.path.display()
+                )))?;
+            current.push(key);
+        }
+        for key in previous.iter().filter(|k| !current.contains(k)) {
+            delete_policy(&self.client, key).await?;
+        }
+        Ok(current)
+    }
+}
+
+pub async fn delete_policy(client: &Client, (namespace, name): &PolicyKey) -> Result<()> {
+    match Api::<NetworkPolicy>::namespaced(client.clone(), namespace)
+        .delete(name, &DeleteParams::default())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(e) => Err(Error::Api {
+            action: format!("deleting NetworkPolicy {namespace}/{name}"),
+            source: e,
+        }),
+    }
+}
+
+fn key_of(policy: &NetworkPolicy) -> PolicyKey {
+    (
+        policy.metadata.namespace.clone().unwrap_or_default(),
+        policy.metadata.name.clone().unwrap_or_default(),
+    )
+}

@@ -1,0 +1,118 @@
+//! The shell script one exec runs to probe many destinations at once from a source pod, and its output format.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use netreach_core::cell::Observation;
+
+/// Timeouts of each curl.
+#[derive(Debug, Clone, Copy)]
+pub struct CurlTimeouts {
+    pub connect: Duration,
+    pub total: Duration,
+}
+
+/// Builds a script that runs one curl per URL in parallel, each on a new connection, and prints
+/// `INDEX EXIT HTTP_CODE` per probe. A missing curl is reported once as `nocurl`.
+pub fn probe_script(urls: &[String], timeouts: CurlTimeouts) -> String {
+    let mut script = String::from("command -v curl >/dev/null 2>&1 || { echo nocurl; exit 0; }\n");
+    script.push_str(&format!(
+        "p() {{ c=$(curl -s -o /dev/null -w '%{{http_code}}' --connect-timeout {:.3} --max-time {:.3} -H 'Connection: close' \"$2\" 2>/dev/null); echo \"$1 $? $c\"; }}\n",
+        timeouts.connect.as_secs_f64(),
+        timeouts.total.as_secs_f64()
+    ));
+    for (index, url) in urls.iter().enumerate() {
+        script.push_str(&format!("p {index} {} &\n", shell_quote(url)));
+    }
+    script.push_str("wait\n");
+    script
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// Reads the script's output into one observation per URL index; missing lines are errors.
+pub fn parse_probe_output(stdout: &str, count: usize) -> Vec<Observation> {
+    if stdout.lines().any(|l| l.trim() == "nocurl") {
+        let error = Observation::Error {
+            message: "curl not found in the source pod's image".into(),
+        };
+        return vec![error; count];
+    }
+    let mut seen: BTreeMap<usize, Observation> = BTreeMap::new();
+    for line in stdout.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(index), Some(exit)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let (Ok(index), Ok(exit)) = (index.parse::<usize>(), exit.parse::<i32>()) else {
+            continue;
+        };
+        let http = words
+            .next()
+            .and_then(|w| w.parse::<u16>().ok())
+            .unwrap_or(0);
+        seen.insert(index, Observation::from_curl(exit, http, ""));
+    }
+    (0..count)
+        .map(|i| {
+            seen.remove(&i).unwrap_or_else(|| Observation::Error {
+                message: "the probe printed no result".into(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use netreach_core::cell::DenyKind;
+
+    use super::*;
+
+    #[test]
+    fn script_probes_every_url_in_parallel_with_timeouts() {
+        let timeouts = CurlTimeouts {
+            connect: Duration::from_millis(1500),
+            total: Duration::from_secs(4),
+        };
+        let script = probe_script(
+            &["http://10.0.0.1:80/".into(), "http://x/it's".into()],
+            timeouts,
+        );
+        assert!(script.contains("--connect-timeout 1.500 --max-time 4.000"));
+        assert!(script.contains("p 0 'http://10.0.0.1:80/' &\n"));
+        assert!(script.contains(r"p 1 'http://x/it'\''s' &"));
+        assert!(script.ends_with("wait\n"));
+    }
+
+    #[test]
+    fn output_maps_curl_exit_codes_to_observations() {
+        let out = parse_probe_output("1 28 000\n0 0 200\n2 7 000\n3 6 000\n", 5);
+        assert_eq!(out[0], Observation::Allowed { http_status: 200 });
+        assert_eq!(
+            out[1],
+            Observation::Denied {
+                kind: DenyKind::Timeout,
+                curl_exit: 28
+            }
+        );
+        assert_eq!(
+            out[2],
+            Observation::Denied {
+                kind: DenyKind::Refused,
+                curl_exit: 7
+            }
+        );
+        assert!(
+            matches!(&out[3], Observation::Error { message } if message.contains("curl exited 6"))
+        );
+        assert!(matches!(&out[4], Observation::Error { message } if message.contains("no result")));
+    }
+
+    #[test]
+    fn missing_curl_is_an_error_for_every_cell() {
+        let out = parse_probe_output("nocurl\n", 2);
+        assert!(out.iter().all(|o| matches!(o, Observation::Error { .. })));
+    }
+}

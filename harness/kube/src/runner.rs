@@ -1,0 +1,294 @@
+//! Running a suite: deploy, then per phase apply policies and probe until cells settle; results go out as events.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use kube::Client;
+use netreach_core::cell::{CellKey, CellResult, Observation};
+use netreach_core::events::{EventSink, RunEvent};
+use netreach_core::results::{PhaseResult, RunReport};
+use netreach_core::suite::{DestinationKind, ExternalDestination, Phase, Suite};
+
+use crate::error::{Error, Result};
+use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
+use crate::policies::{PolicyApplier, PolicyKey};
+use crate::prober::{ProbeOptions, ProbeTarget, probe_all};
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub images: FixtureImages,
+    pub mode: Mode,
+    pub ready_timeout: Duration,
+    /// How long a cell may take to match its expectation after a phase's policies are applied.
+    pub settle_timeout: Duration,
+    /// Pause between probe rounds of the cells that do not match yet.
+    pub retry_interval: Duration,
+    pub probe: ProbeOptions,
+}
+
+/// Where a destination is, once deployed.
+#[derive(Debug, Clone)]
+struct Resolved {
+    address: IpAddr,
+    port: u16,
+    path: String,
+    node: Option<String>,
+}
+
+pub struct Runner<'a> {
+    pub client: Client,
+    pub suite: &'a Suite,
+    pub run_id: &'a str,
+    pub options: &'a RunOptions,
+    pub sink: &'a dyn EventSink,
+}
+
+impl Runner<'_> {
+    /// Runs every phase. The caller cleans up (also after an error or Ctrl-C) with [`crate::cleanup_run`].
+    pub async fn run(&self) -> Result<RunReport> {
+        self.sink.emit(RunEvent::Started {
+            suite: self.suite.name.clone(),
+            run_id: self.run_id.to_owned(),
+        });
+        let deployer = Deployer {
+            client: self.client.clone(),
+            suite: self.suite,
+            run_id: self.run_id,
+            images: &self.options.images,
+            mode: self.options.mode.clone(),
+            ready_timeout: self.options.ready_timeout,
+        };
+        let namespace_map = deployer.preflight().await?;
+        let mut applier = PolicyApplier {
+            client: self.client.clone(),
+            run_id: self.run_id.to_owned(),
+            namespaces: namespace_map.clone(),
+            placeholders: BTreeMap::new(),
+        };
+        applier.preflight(self.suite).await?;
+
+        let servers = self
+            .suite
+            .destinations
+            .iter()
+            .filter(|d| matches!(d.kind, DestinationKind::Server(_)))
+            .count();
+        self.sink.emit(RunEvent::Deploying {
+            pods: self.suite.pods.len(),
+            servers,
+        });
+        let started = Instant::now();
+        let fixtures = deployer.deploy(namespace_map).await?;
+        self.sink.emit(RunEvent::FixturesReady {
+            elapsed: started.elapsed(),
+        });
+
+        let destinations = self.resolve_destinations(&fixtures)?;
+        for placeholder in &self.suite.placeholders {
+            let real = destinations.get(&placeholder.destination).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "placeholder destination {} has no address",
+                    placeholder.destination
+                ))
+            })?;
+            applier
+                .placeholders
+                .insert(placeholder.address, real.address);
+        }
+
+        let mut phases = Vec::new();
+        let mut in_force: Vec<PolicyKey> = Vec::new();
+        for (index, phase) in self.suite.phases.iter().enumerate() {
+            let names: Vec<String> = phase.policies.iter().map(|m| m.qualified_name()).collect();
+            self.sink.emit(RunEvent::PhaseStarted {
+                index,
+                name: phase.name.clone(),
+                policies: names.clone(),
+            });
+            in_force = applier.enter_phase(phase, &in_force).await?;
+            let result = self
+                .probe_phase(phase, names, &fixtures, &destinations)
+                .await;
+            self.sink.emit(RunEvent::PhaseFinished(result.clone()));
+            phases.push(result);
+        }
+        Ok(RunReport {
+            suite: self.suite.name.clone(),
+            run_id: self.run_id.to_owned(),
+            phases,
+        })
+    }
+
+    fn resolve_destinations(&self, fixtures: &Fixtures) -> Result<BTreeMap<String, Resolved>> {
+        let mut out = BTreeMap::new();
+        for destination in &self.suite.destinations {
+            let resolved = match &destination.kind {
+                DestinationKind::Server(server) => {
+                    let pod = fixtures.servers.get(&destination.name).ok_or_else(|| {
+                        Error::Invalid(format!("server {} was not deployed", destination.name))
+                    })?;
+                    Resolved {
+                        address: pod.ip,
+                        port: server.port,
+                        path: "/".into(),
+                        node: pod.node.clone(),
+                    }
+                }
+                DestinationKind::External(ExternalDestination::Resolved {
+                    address,
+                    port,
+                    path,
+                }) => Resolved {
+                    address: *address,
+                    port: *port,
+                    path: path.clone(),
+                    node: None,
+                },
+                DestinationKind::External(ExternalDestination::Unavailable { .. }) => continue,
+            };
+            out.insert(destination.name.clone(), resolved);
+        }
+        Ok(out)
+    }
+
+    /// Probes the phase's cells; cells that differ from expectation are probed again until they match or the
+    /// settle deadline passes. Every cell is probed at least once.
+    async fn probe_phase(
+        &self,
+        phase: &Phase,
+        policies: Vec<String>,
+        fixtures: &Fixtures,
+        destinations: &BTreeMap<String, Resolved>,
+    ) -> PhaseResult {
+        let start = Instant::now();
+        let mut cells: BTreeMap<CellKey, CellResult> = BTreeMap::new();
+        let mut targets: Vec<ProbeTarget> = Vec::new();
+        for pod in &self.suite.pods {
+            let from_node = fixtures.sources.get(&pod.name).and_then(|p| p.node.clone());
+            for destination in &self.suite.destinations {
+                let expected = phase.expectation.expected(&pod.name, &destination.name);
+                let (key, cell) = match destinations.get(&destination.name) {
+                    Some(to) => {
+                        let key = CellKey {
+                            from: pod.name.clone(),
+                            to: destination.name.clone(),
+                            port: to.port,
+                        };
+                        let url = url_of(to);
+                        targets.push(ProbeTarget {
+                            key: key.clone(),
+                            url: url.clone(),
+                        });
+                        let pending = Observation::Error {
+                            message: "not probed".into(),
+                        };
+                        (
+                            key.clone(),
+                            cell(
+                                key,
+                                from_node.clone(),
+                                to.node.clone(),
+                                url,
+                                expected,
+                                pending,
+                            ),
+                        )
+                    }
+                    None => {
+                        let key = CellKey {
+                            from: pod.name.clone(),
+                            to: destination.name.clone(),
+                            port: destination.port().unwrap_or(0),
+                        };
+                        let reason = destination.skip_reason().unwrap_or("no address").to_owned();
+                        (
+                            key.clone(),
+                            cell(
+                                key,
+                                from_node.clone(),
+                                None,
+                                String::new(),
+                                expected,
+                                Observation::Skipped { reason },
+                            ),
+                        )
+                    }
+                };
+                cells.insert(key, cell);
+            }
+        }
+
+        let mut round = 0;
+        loop {
+            round += 1;
+            let observed = probe_all(
+                &self.client,
+                &fixtures.sources,
+                &targets,
+                &self.options.probe,
+            )
+            .await;
+            let mut settled_now = BTreeSet::new();
+            for (key, observation) in observed {
+                let Some(cell) = cells.get_mut(&key) else {
+                    continue;
+                };
+                cell.attempts += 1;
+                let matches = observation.reach().is_some() && observation.reach() == cell.expected;
+                cell.observed = observation;
+                if matches {
+                    cell.settled_after = Some(start.elapsed());
+                    settled_now.insert(key);
+                }
+            }
+            targets.retain(|t| !settled_now.contains(&t.key));
+            let settled = cells.len() - targets.len();
+            self.sink.emit(RunEvent::ProbeRound {
+                phase: phase.name.clone(),
+                round,
+                settled,
+                pending: targets.len(),
+            });
+            if targets.is_empty()
+                || start.elapsed() + self.options.retry_interval > self.options.settle_timeout
+            {
+                break;
+            }
+            tokio::time::sleep(self.options.retry_interval).await;
+        }
+        PhaseResult {
+            name: phase.name.clone(),
+            policies,
+            cells: cells.into_values().collect(),
+            probe_millis: start.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+fn cell(
+    key: CellKey,
+    from_node: Option<String>,
+    to_node: Option<String>,
+    url: String,
+    expected: Option<netreach_core::cell::Reach>,
+    observed: Observation,
+) -> CellResult {
+    CellResult {
+        key,
+        from_node,
+        to_node,
+        url,
+        expected,
+        observed,
+        attempts: 0,
+        settled_after: None,
+    }
+}
+
+fn url_of(to: &Resolved) -> String {
+    match to.address {
+        IpAddr::V4(v4) => format!("http://{v4}:{}{}", to.port, to.path),
+        IpAddr::V6(v6) => format!("http://[{v6}]:{}{}", to.port, to.path),
+    }
+}

@@ -1,0 +1,64 @@
+//! A whole run with its guarantees: whatever happens (error, panic, interruption), what it created is deleted.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures::FutureExt;
+use kube::Client;
+use netreach_core::events::{EventSink, RunEvent};
+use netreach_core::results::RunReport;
+use netreach_core::suite::Suite;
+
+use crate::cleanup::cleanup_run;
+use crate::error::Error;
+use crate::runner::{RunOptions, Runner};
+
+/// How the run itself ended, before cleanup.
+#[derive(Debug)]
+pub enum Outcome {
+    Finished(RunReport),
+    Failed(Error),
+    Interrupted,
+    Panicked(String),
+}
+
+/// Runs the suite until it ends or `interrupt` resolves, then (unless `keep`) deletes everything of the run.
+/// The second value is a cleanup failure, reported apart so it never hides the run's own outcome.
+pub async fn run_session(
+    client: &Client,
+    suite: &Suite,
+    run_id: &str,
+    options: &RunOptions,
+    sink: &dyn EventSink,
+    keep: bool,
+    interrupt: impl Future<Output = ()>,
+) -> (Outcome, Option<Error>) {
+    let runner = Runner {
+        client: client.clone(),
+        suite,
+        run_id,
+        options,
+        sink,
+    };
+    let outcome = tokio::select! {
+        result = AssertUnwindSafe(runner.run()).catch_unwind() => match result {
+            Ok(Ok(report)) => Outcome::Finished(report),
+            Ok(Err(error)) => Outcome::Failed(error),
+            Err(panic) => Outcome::Panicked(
+                panic.downcast_ref::<String>().cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into()),
+            ),
+        },
+        () = interrupt => Outcome::Interrupted,
+    };
+    if keep {
+        return (outcome, None);
+    }
+    sink.emit(RunEvent::CleaningUp);
+    let cleanup = cleanup_run(client, run_id, Duration::from_secs(120))
+        .await
+        .err();
+    (outcome, cleanup)
+}
