@@ -113,19 +113,40 @@ _restore_sysctls() {
   return 0
 }
 
+_remove_created_paths() {
+  local p
+  [ -f "$NETREACH_STATE/created-paths" ] || return 0
+  while read -r p; do
+    case $p in
+      /run/netns)
+        # Only once no namespace is left in it (someone else may have made one since).
+        if [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then umount /run/netns 2>/dev/null; rmdir /run/netns 2>/dev/null; fi ;;
+      /var/lib/cni | /var/log/containers)
+        find "$p" -depth -type d -empty -delete 2>/dev/null ;; # our entries are gone; keep anything else
+      /run/containerd)
+        # Shim sockets (always under /run/containerd/s) of our shims, which are dead by now.
+        if [ -z "$(_shim_pids)" ] && ! [ -S /run/containerd/containerd.sock ]; then rm -rf /run/containerd; fi ;;
+      /var/lib/kubelet)
+        if ! grep -q " /var/lib/kubelet" /proc/self/mounts; then rm -rf /var/lib/kubelet; fi ;;
+    esac
+  done <"$NETREACH_STATE/created-paths"
+  return 0
+}
+
 cleanup_all() {
-  local name
   # 1. Node agents, then the pods, then the runtime.
-  for name in kube-router kube-proxy kubelet; do stop_pid "$name"; done
+  stop_pid kube-router kube-proxy kubelet
   _stop_pods
   stop_pid containerd
   # shellcheck disable=SC2046
   _kill_pids KILL $(_shim_pids)
   _stop_pods
   # 2. Control plane.
-  for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$name"; done
+  stop_pid kube-scheduler kube-controller-manager
+  stop_pid kube-apiserver
+  stop_pid etcd
   # 3. Outside host.
-  for name in outside-metadata outside-internet; do stop_pid "$name"; done
+  stop_pid outside-metadata outside-internet
   if ip netns list 2>/dev/null | grep -qw "$OUTSIDE_NS"; then
     ip netns pids "$OUTSIDE_NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     ip netns del "$OUTSIDE_NS" 2>/dev/null || log "warning: cannot delete netns $OUTSIDE_NS"
@@ -136,7 +157,6 @@ cleanup_all() {
   _remove_pod_netns
   ip link del "$BRIDGE" 2>/dev/null || true
   rm -f "$CNI_CACHE_DIR"/results/"$CNI_NETWORK"-* 2>/dev/null
-  rmdir "$CNI_CACHE_DIR/results" "$CNI_CACHE_DIR" 2>/dev/null || true
   # 5. Mounts (kubelet volumes, container rootfs, sandbox shm) and the directories holding them.
   _umount_under "$KUBELET_ROOT" "$CONTAINERD_STATE" "$CONTAINERD_ROOT" "$NETREACH_RUN" "$NETREACH_STATE"
   # 6. Firewall state of kube-proxy, kube-router, kubelet and the CNI plugins, in every back end.
@@ -147,13 +167,10 @@ cleanup_all() {
   _purge_ipsets
   conntrack -D -s "$CLUSTER_CIDR" >/dev/null 2>&1 || true
   _remove_cgroups
-  # 7. Pod log links kubelet left in /var/log/containers, host settings, then the state itself.
+  # 7. Pod log links kubelet left in /var/log/containers, host paths we created, host settings, then our state.
   find /var/log/containers -maxdepth 1 -type l -lname "$NETREACH_STATE/*" -delete 2>/dev/null || true
-  [ -f "$NETREACH_STATE/created-var-log-containers" ] && rmdir /var/log/containers 2>/dev/null
+  _remove_created_paths
   _restore_sysctls
-  if [ -f "$NETREACH_STATE/created-run-netns" ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
-    umount /run/netns 2>/dev/null && rmdir /run/netns 2>/dev/null
-  fi
   if awk -v s="$NETREACH_STATE" -v r="$NETREACH_RUN" 'index($2, s) == 1 || index($2, r) == 1 {found = 1} END {exit !found}' /proc/self/mounts; then
     log "warning: mounts remain under $NETREACH_STATE or $NETREACH_RUN; keeping them"
     return 1

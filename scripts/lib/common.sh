@@ -19,6 +19,9 @@ CNI_NETWORK=netreach
 # libcni keeps its result cache here whatever containerd is told; only our network's entries are removed.
 CNI_CACHE_DIR=/var/lib/cni
 
+# Host paths a component creates regardless of its settings; `down` removes those that `up` found missing.
+HOST_PATHS_WE_MAY_CREATE="/run/netns /run/containerd /var/lib/kubelet /var/lib/cni /var/log/containers"
+
 NODE_NAME=netreach-node
 CLUSTER_CIDR=10.244.0.0/16
 # The controller-manager hands the first (only) node the first /24 of CLUSTER_CIDR.
@@ -73,7 +76,7 @@ pid_alive() { # name -> 0 when its pid file names a live process running the exp
   local f=$PID_DIR/$1.pid pid
   [ -f "$f" ] || return 1
   pid=$(cat "$f")
-  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+  [ -n "$pid" ] && ! _gone "$pid" || return 1
   # Guard against pid reuse: the command line must still mention the component's binary.
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$(cat "$PID_DIR/$1.cmd" 2>/dev/null || echo "$1")"
 }
@@ -94,24 +97,31 @@ start_bg() {
   log "started $name (pid $!)"
 }
 
-# stop_pid NAME: TERM, wait up to 15 s, then KILL the process recorded for NAME.
+# A process is gone once /proc has no entry or only a zombie awaiting its reaper (PID 1 reaps slowly here).
+_gone() { [ ! -d "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+# stop_pid NAME...: TERM all of them, wait up to 15 s, then KILL those left; forgets their pid files.
 stop_pid() {
-  local name=$1 f=$PID_DIR/$1.pid pid i
-  if pid_alive "$name"; then
-    pid=$(cat "$f")
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 30); do
-      [ -d "/proc/$pid" ] || break
-      sleep 0.5
-    done
-    if [ -d "/proc/$pid" ]; then
-      log "$name (pid $pid) ignored TERM; killing"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
+  local name pid pids="" i left
+  for name in "$@"; do
+    if pid_alive "$name"; then
+      pid=$(cat "$PID_DIR/$name.pid")
+      kill -TERM "$pid" 2>/dev/null || true
+      pids="$pids $name:$pid"
     fi
-    log "stopped $name (pid $pid)"
-  fi
-  rm -f "$f" "$PID_DIR/$name.cmd"
+  done
+  for i in $(seq 1 60); do
+    left=""
+    for pid in $pids; do _gone "${pid#*:}" || left="$left $pid"; done
+    [ -z "$left" ] && break
+    sleep 0.25
+  done
+  for pid in $left; do
+    log "${pid%%:*} (pid ${pid#*:}) ignored TERM; killing"
+    kill -KILL "${pid#*:}" 2>/dev/null || true
+  done
+  for pid in $pids; do log "stopped ${pid%%:*} (pid ${pid#*:})"; done
+  for name in "$@"; do rm -f "$PID_DIR/$name.pid" "$PID_DIR/$name.cmd"; done
 }
 
 # wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: poll COMMAND every second until it succeeds.

@@ -11,14 +11,17 @@ prepare_host() {
       [ -e "/proc/sys/${key//.//}" ] && echo "$key=$(sysctl -n "$key")"
     done >"$saved"
   fi
-  # kubelet links pod logs in /var/log/containers; remember whether that directory is ours to remove.
-  [ -d /var/log/containers ] || [ -f "$NETREACH_STATE/created-var-log-containers" ] || touch "$NETREACH_STATE/created-var-log-containers"
+  # Paths some component writes whatever it is told (kubelet's device-plugins dir and pod log links, the
+  # containerd shims' sockets, libcni's cache, the netns mount): those missing now are ours to remove in `down`.
+  local p
+  for p in $HOST_PATHS_WE_MAY_CREATE; do
+    [ -e "$p" ] || grep -qxF "$p" "$NETREACH_STATE/created-paths" 2>/dev/null || echo "$p" >>"$NETREACH_STATE/created-paths"
+  done
   [ -e /proc/sys/net/bridge ] || modprobe br_netfilter 2>/dev/null || true
   [ -e /proc/sys/net/bridge ] || die "bridge netfilter (br_netfilter) is not available in this kernel"
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
   # The shared /run/netns mount must exist before containerd creates pod network namespaces.
   if [ ! -d /run/netns ] || ! mountpoint -q /run/netns; then
-    [ -d /run/netns ] || touch "$NETREACH_STATE/created-run-netns"
     ip netns add netreach-probe-mount && ip netns del netreach-probe-mount
   fi
 }
@@ -133,6 +136,7 @@ oom_score = 0
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
+        Root = "$NETREACH_RUN/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$CNI_CONF_DIR"
