@@ -55,18 +55,18 @@ pub struct RunArgs {
     /// With --namespace: create, change and relabel nothing there (policies and servers are still netreach's).
     #[arg(long, requires = "namespace")]
     pub use_existing: bool,
-    /// curl's connect timeout per probe, in seconds.
-    #[arg(long, default_value_t = 2.0)]
-    pub connect_timeout: f64,
-    /// How long a cell may take to match after a phase's policies are applied, in seconds.
-    #[arg(long, default_value_t = 30.0)]
-    pub settle_timeout: f64,
-    /// How long fixtures may take to become Ready, in seconds.
-    #[arg(long, default_value_t = 120.0)]
-    pub ready_timeout: f64,
-    /// Execs in flight at once (each runs all pending probes of one source pod).
-    #[arg(long, default_value_t = 16)]
-    pub exec_concurrency: usize,
+    /// curl's connect timeout per probe [default: 2].
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<f64>,
+    /// How long a cell may take to match after a phase's policies are applied [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub settle_timeout: Option<f64>,
+    /// How long fixtures may take to become Ready [default: 120].
+    #[arg(long, value_name = "SECONDS")]
+    pub ready_timeout: Option<f64>,
+    /// Execs in flight at once, each running all pending probes of one source pod [default: 16].
+    #[arg(long, value_name = "N")]
+    pub exec_concurrency: Option<usize>,
     /// Image of the source pods (needs sh and curl). Default: $NETREACH_PROBE_IMAGE, else a public curl image.
     #[arg(long)]
     pub probe_image: Option<String>,

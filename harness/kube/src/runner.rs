@@ -13,6 +13,7 @@ use netreach_core::suite::{DestinationKind, ExternalDestination, Phase, Suite};
 use crate::error::{Error, Result};
 use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
 use crate::policies::{PolicyApplier, PolicyKey};
+use crate::probe_script::CurlTimeouts;
 use crate::prober::{ProbeOptions, ProbeTarget, probe_all};
 
 #[derive(Debug, Clone)]
@@ -25,6 +26,29 @@ pub struct RunOptions {
     /// Pause between probe rounds of the cells that do not match yet.
     pub retry_interval: Duration,
     pub probe: ProbeOptions,
+}
+
+impl RunOptions {
+    /// The defaults every entry point starts from: 2 s connect timeout, 30 s to settle, 120 s to be Ready,
+    /// 16 execs in flight, 64 probes per exec, 0.5 s between probe rounds.
+    pub fn new(images: FixtureImages, mode: Mode) -> Self {
+        let connect = Duration::from_secs(2);
+        Self {
+            images,
+            mode,
+            ready_timeout: Duration::from_secs(120),
+            settle_timeout: Duration::from_secs(30),
+            retry_interval: Duration::from_millis(500),
+            probe: ProbeOptions {
+                curl: CurlTimeouts {
+                    connect,
+                    total: connect + Duration::from_secs(2),
+                },
+                exec_concurrency: 16,
+                probes_per_exec: 64,
+            },
+        }
+    }
 }
 
 /// Where a destination is, once deployed.
@@ -163,6 +187,7 @@ impl Runner<'_> {
     ) -> PhaseResult {
         let start = Instant::now();
         let mut cells: BTreeMap<CellKey, CellResult> = BTreeMap::new();
+        let mut order: Vec<CellKey> = Vec::new();
         let mut targets: Vec<ProbeTarget> = Vec::new();
         for pod in &self.suite.pods {
             let from_node = fixtures.sources.get(&pod.name).and_then(|p| p.node.clone());
@@ -215,6 +240,7 @@ impl Runner<'_> {
                         )
                     }
                 };
+                order.push(key.clone());
                 cells.insert(key, cell);
             }
         }
@@ -260,7 +286,7 @@ impl Runner<'_> {
         PhaseResult {
             name: phase.name.clone(),
             policies,
-            cells: cells.into_values().collect(),
+            cells: order.iter().filter_map(|key| cells.remove(key)).collect(),
             probe_millis: start.elapsed().as_millis() as u64,
         }
     }

@@ -5,8 +5,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use netreach_core::suite::load_suite;
 use netreach_kube::{
-    CurlTimeouts, FixtureImages, Mode, Outcome, ProbeOptions, RunOptions, connect, new_run_id,
-    run_session,
+    CurlTimeouts, FixtureImages, Mode, Outcome, RunOptions, connect, new_run_id, run_session,
 };
 
 use crate::args::RunArgs;
@@ -69,8 +68,8 @@ fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
         .with_context(|| format!("{flag}: must be a positive number of seconds"))
 }
 
+/// The library's defaults, overridden by the flags that were given.
 fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
-    let connect = seconds(args.connect_timeout, "--connect-timeout")?;
     let mut images = FixtureImages::from_env();
     if let Some(image) = &args.probe_image {
         images.probe = image.clone();
@@ -78,27 +77,31 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
     if let Some(image) = &args.server_image {
         images.server = image.clone();
     }
-    if args.exec_concurrency == 0 {
-        bail!("--exec-concurrency: must be at least 1");
+    let mode = match &args.namespace {
+        Some(namespace) => Mode::UseExisting {
+            namespace: namespace.clone(),
+        },
+        None => Mode::Create,
+    };
+    let mut options = RunOptions::new(images, mode);
+    if let Some(value) = args.connect_timeout {
+        let connect = seconds(value, "--connect-timeout")?;
+        options.probe.curl = CurlTimeouts {
+            connect,
+            total: connect + Duration::from_secs(2),
+        };
     }
-    Ok(RunOptions {
-        images,
-        mode: match &args.namespace {
-            Some(namespace) => Mode::UseExisting {
-                namespace: namespace.clone(),
-            },
-            None => Mode::Create,
-        },
-        ready_timeout: seconds(args.ready_timeout, "--ready-timeout")?,
-        settle_timeout: seconds(args.settle_timeout, "--settle-timeout")?,
-        retry_interval: Duration::from_millis(500),
-        probe: ProbeOptions {
-            curl: CurlTimeouts {
-                connect,
-                total: connect + Duration::from_secs(2),
-            },
-            exec_concurrency: args.exec_concurrency,
-            probes_per_exec: 64,
-        },
-    })
+    if let Some(value) = args.settle_timeout {
+        options.settle_timeout = seconds(value, "--settle-timeout")?;
+    }
+    if let Some(value) = args.ready_timeout {
+        options.ready_timeout = seconds(value, "--ready-timeout")?;
+    }
+    if let Some(count) = args.exec_concurrency {
+        if count == 0 {
+            bail!("--exec-concurrency: must be at least 1");
+        }
+        options.probe.exec_concurrency = count;
+    }
+    Ok(options)
 }
