@@ -284,7 +284,7 @@ proptest! {
             let d = oracle.decide(&t).expect("known");
             if let SideVerdict::Allowed { policy, rule, peer: Some(j) } = &d.egress {
                 let p = policies.iter().find(|p| {
-                    format!("{}/{}", p.metadata.namespace.as_deref().unwrap_or(""), p.metadata.name.as_deref().unwrap_or("")) == *policy
+                    format!("{}/{}", p.metadata.namespace.as_deref().unwrap_or(""), p.metadata.name.as_deref().unwrap_or("")) == policy.as_str()
                 }).expect("verdict names a given policy");
                 let json = serde_json::to_value(p).expect("serialize");
                 let block = &json["spec"]["egress"][*rule]["to"][*j]["ipBlock"];

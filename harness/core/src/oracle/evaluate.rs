@@ -3,7 +3,8 @@
 use std::net::IpAddr;
 
 use super::peers::Endpoint;
-use super::policy::{Direction, Rule};
+use super::policy::Direction;
+use super::profile::Consulted;
 use super::{Decision, Oracle, OracleError, Profile, ProfileSwitch, SideVerdict, Target, Traffic};
 use crate::world::{ContainerPort, Protocol};
 
@@ -45,8 +46,8 @@ impl Oracle<'_> {
     /// Decides one traffic. Fails only when the traffic names a pod the world does not have.
     pub fn decide(&self, traffic: &Traffic) -> Result<Decision, OracleError> {
         let resolved = self.resolve(traffic)?;
-        let (egress, ingress, allowed) = self.evaluate(&resolved, &self.profile);
-        let implementation_defined = self.implementation_defined(&resolved, allowed);
+        let mut consulted = Consulted::default();
+        let (egress, ingress, allowed) = self.evaluate(&resolved, &self.profile, &mut consulted);
         Ok(Decision {
             allowed,
             egress: self.public_side(egress, Direction::Egress, resolved.from),
@@ -54,14 +55,16 @@ impl Oracle<'_> {
                 ResolvedTarget::Pod(to) => self.public_side(ingress, Direction::Ingress, to),
                 ResolvedTarget::Address { .. } => SideVerdict::NotApplicable,
             },
-            implementation_defined,
+            implementation_defined: self.implementation_defined(&resolved, allowed, consulted),
         })
     }
 
     /// Only whether the traffic is allowed: same answer as [`Oracle::decide`], without building the verdicts.
     pub fn allows(&self, traffic: &Traffic) -> Result<bool, OracleError> {
         let resolved = self.resolve(traffic)?;
-        Ok(self.evaluate(&resolved, &self.profile).2)
+        Ok(self
+            .evaluate(&resolved, &self.profile, &mut Consulted::default())
+            .2)
     }
 
     pub(crate) fn resolve(&self, traffic: &Traffic) -> Result<Resolved, OracleError> {
@@ -103,8 +106,13 @@ impl Oracle<'_> {
         }
     }
 
-    /// (egress, ingress, allowed) under `profile`.
-    pub(crate) fn evaluate(&self, t: &Resolved, profile: &Profile) -> (RawSide, RawSide, bool) {
+    /// (egress, ingress, allowed) under `profile`; marks in `consulted` the switches looked at.
+    pub(crate) fn evaluate(
+        &self,
+        t: &Resolved,
+        profile: &Profile,
+        consulted: &mut Consulted,
+    ) -> (RawSide, RawSide, bool) {
         let destination_ports = self.destination_ports(t.to);
         let egress = self.side(
             Direction::Egress,
@@ -113,6 +121,7 @@ impl Oracle<'_> {
             destination_ports,
             t,
             profile,
+            consulted,
         );
         let ingress = match t.to {
             ResolvedTarget::Pod(to) => self.side(
@@ -122,21 +131,36 @@ impl Oracle<'_> {
                 destination_ports,
                 t,
                 profile,
+                consulted,
             ),
             ResolvedTarget::Address { .. } => RawSide::NotApplicable,
         };
-        let self_exempt =
-            t.to == ResolvedTarget::Pod(t.from) && !profile.policy_applies_to_self_traffic;
-        let allowed = self_exempt || (egress.permits() && ingress.permits());
+        let mut allowed = egress.permits() && ingress.permits();
+        if t.to == ResolvedTarget::Pod(t.from) {
+            consulted.mark(ProfileSwitch::PolicyAppliesToSelfTraffic);
+            allowed |= !profile.policy_applies_to_self_traffic;
+        }
         (egress, ingress, allowed)
     }
 
     /// Whether `subject` is isolated in `direction` under `profile`.
-    pub(crate) fn isolated(&self, direction: Direction, subject: usize, profile: &Profile) -> bool {
-        let exempt = self.index.pods()[subject].host_network && !profile.host_network_pods_selected;
-        !exempt && !self.selecting[direction as usize][subject].is_empty()
+    pub(crate) fn isolated(
+        &self,
+        direction: Direction,
+        subject: usize,
+        profile: &Profile,
+        consulted: &mut Consulted,
+    ) -> bool {
+        if self.index.pods()[subject].host_network {
+            consulted.mark(ProfileSwitch::HostNetworkPodsSelected);
+            if !profile.host_network_pods_selected {
+                return false;
+            }
+        }
+        !self.selecting[direction as usize][subject].is_empty()
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn side(
         &self,
         direction: Direction,
@@ -145,8 +169,9 @@ impl Oracle<'_> {
         destination_ports: Option<&[ContainerPort]>,
         t: &Resolved,
         profile: &Profile,
+        consulted: &mut Consulted,
     ) -> RawSide {
-        if !self.isolated(direction, subject, profile) {
+        if !self.isolated(direction, subject, profile, consulted) {
             return RawSide::NotIsolated;
         }
         for &policy in &self.selecting[direction as usize][subject] {
@@ -154,14 +179,22 @@ impl Oracle<'_> {
                 .iter()
                 .enumerate()
             {
-                if let Some(peer) = rule_admits(
-                    compiled,
-                    other,
-                    destination_ports,
-                    t.port,
-                    t.protocol,
-                    profile,
-                ) {
+                let ports_ok = compiled.ports.as_ref().is_none_or(|ports| {
+                    ports
+                        .iter()
+                        .any(|p| p.admits(t.port, t.protocol, destination_ports).is_ok())
+                });
+                if !ports_ok {
+                    continue;
+                }
+                let peer = match &compiled.peers {
+                    None => Some(None),
+                    Some(peers) => peers
+                        .iter()
+                        .position(|peer| peer.admits(other, profile, consulted).is_ok())
+                        .map(Some),
+                };
+                if let Some(peer) = peer {
                     return RawSide::Allowed { policy, rule, peer };
                 }
             }
@@ -169,36 +202,24 @@ impl Oracle<'_> {
         RawSide::Denied
     }
 
-    /// The switches whose flipping (one at a time) flips the outcome. Only switches that can
-    /// matter for this traffic are re-evaluated.
-    fn implementation_defined(&self, t: &Resolved, allowed: bool) -> Vec<ProfileSwitch> {
-        let pods = self.index.pods();
-        let mut relevant = [false; 4];
-        let mut consider_pod = |i: usize| {
-            if self.index.pod_on_node_ip[i] {
-                relevant[1] = true;
-            } else if self.pod_in_some_block[i] {
-                relevant[0] = true;
-            }
-            if pods[i].host_network {
-                relevant[3] = true;
-            }
-        };
-        consider_pod(t.from);
-        match t.to {
-            ResolvedTarget::Pod(to) => {
-                consider_pod(to);
-                relevant[2] = to == t.from;
-            }
-            ResolvedTarget::Address { node_ip, .. } => relevant[1] |= node_ip,
-        }
+    /// The switches whose flipping (one at a time) flips the outcome. A switch the evaluation
+    /// did not look at cannot flip it (every peer and rule visited would decide the same), so
+    /// only the consulted ones are re-evaluated.
+    fn implementation_defined(
+        &self,
+        t: &Resolved,
+        allowed: bool,
+        consulted: Consulted,
+    ) -> Vec<ProfileSwitch> {
         ProfileSwitch::ALL
             .into_iter()
-            .zip(relevant)
-            .filter(|&(switch, relevant)| {
-                relevant && self.evaluate(t, &self.profile.flipped(switch)).2 != allowed
+            .filter(|&switch| {
+                consulted.has(switch)
+                    && self
+                        .evaluate(t, &self.profile.flipped(switch), &mut Consulted::default())
+                        .2
+                        != allowed
             })
-            .map(|(switch, _)| switch)
             .collect()
     }
 
@@ -218,30 +239,5 @@ impl Oracle<'_> {
                     .collect(),
             },
         }
-    }
-}
-
-/// `Some(peer)` when the rule admits the traffic: `Some(None)` for a rule with no peers.
-fn rule_admits(
-    rule: &Rule,
-    other: Endpoint<'_>,
-    destination_ports: Option<&[ContainerPort]>,
-    port: u16,
-    protocol: Protocol,
-    profile: &Profile,
-) -> Option<Option<usize>> {
-    if let Some(ports) = &rule.ports
-        && !ports
-            .iter()
-            .any(|p| p.admits(port, protocol, destination_ports).is_ok())
-    {
-        return None;
-    }
-    match &rule.peers {
-        None => Some(None),
-        Some(peers) => peers
-            .iter()
-            .position(|peer| peer.admits(other, profile).is_ok())
-            .map(Some),
     }
 }

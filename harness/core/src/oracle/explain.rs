@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::evaluate::{Resolved, ResolvedTarget};
 use super::peers::{Endpoint, Peer, PeerMiss};
 use super::policy::{Direction, Rule};
+use super::profile::Consulted;
 use super::{Decision, Oracle, OracleError, ProfileSwitch, SideVerdict, Target, Traffic};
 use crate::world::{ContainerPort, Labels};
 
@@ -176,10 +177,11 @@ impl Oracle<'_> {
                     .iter()
                     .enumerate()
                     .map(|(j, peer)| {
-                        let outcome = match peer.admits(endpoint, &self.profile) {
-                            Ok(()) => "matches".to_string(),
-                            Err(miss) => self.describe_miss(peer, miss, endpoint),
-                        };
+                        let outcome =
+                            match peer.admits(endpoint, &self.profile, &mut Consulted::default()) {
+                                Ok(()) => "matches".to_string(),
+                                Err(miss) => self.describe_miss(peer, miss, endpoint),
+                            };
                         format!("{field}[{j}] {peer}: {outcome}")
                     })
                     .collect();

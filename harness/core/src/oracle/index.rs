@@ -1,6 +1,7 @@
 //! Lookups over the world that the oracle precomputes once: pods by name and by IP, namespace labels, node addresses.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use super::error::OracleError;
@@ -9,22 +10,44 @@ use crate::world::{Labels, PodInfo, World};
 /// The label every namespace carries; synthesised for namespaces the world does not list.
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
+/// A fast non-cryptographic hasher for the name and IP lookups done on every decision
+/// (the keys are the world's own names, so hash flooding is not a concern).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
 /// Precomputed views of a [`World`].
 #[derive(Debug)]
 pub(crate) struct WorldIndex<'w> {
     pub world: &'w World,
-    by_name: HashMap<&'w str, HashMap<&'w str, usize>>,
+    by_name: FastMap<&'w str, FastMap<&'w str, usize>>,
     /// Pod IP -> pod index, for non-hostNetwork pods whose IP no other pod has.
-    by_ip: HashMap<IpAddr, usize>,
+    by_ip: FastMap<IpAddr, usize>,
     namespace_labels: HashMap<&'w str, Labels>,
-    node_addresses: HashSet<IpAddr>,
+    node_addresses: HashSet<IpAddr, BuildHasherDefault<FastHasher>>,
     /// Per pod: whether its IP is a node address (it is hostNetwork, or a node has that IP).
     pub pod_on_node_ip: Vec<bool>,
 }
 
 impl<'w> WorldIndex<'w> {
     pub(crate) fn new(world: &'w World) -> Result<Self, OracleError> {
-        let mut by_name: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
+        let mut by_name: FastMap<&str, FastMap<&str, usize>> = FastMap::default();
         for (index, pod) in world.pods.iter().enumerate() {
             let names = by_name.entry(pod.namespace.as_str()).or_default();
             if names.insert(pod.name.as_str(), index).is_some() {
@@ -46,7 +69,7 @@ impl<'w> WorldIndex<'w> {
                     Labels::from([(NAMESPACE_NAME_LABEL.to_string(), pod.namespace.clone())])
                 });
         }
-        let mut node_addresses: HashSet<IpAddr> = world
+        let mut node_addresses: HashSet<IpAddr, BuildHasherDefault<FastHasher>> = world
             .nodes
             .iter()
             .flat_map(|node| node.addresses.iter().copied())
@@ -57,7 +80,7 @@ impl<'w> WorldIndex<'w> {
             .iter()
             .map(|p| p.host_network || node_addresses.contains(&p.ip))
             .collect();
-        let mut by_ip: HashMap<IpAddr, usize> = HashMap::new();
+        let mut by_ip: FastMap<IpAddr, usize> = FastMap::default();
         let mut shared: HashSet<IpAddr> = HashSet::new();
         for (index, pod) in world.pods.iter().enumerate() {
             if pod_on_node_ip[index] {

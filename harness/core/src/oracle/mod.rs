@@ -20,6 +20,7 @@ mod error;
 mod evaluate;
 mod explain;
 mod index;
+mod name;
 mod peers;
 mod policy;
 mod ports;
@@ -32,6 +33,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::{Deserialize, Serialize};
 
 pub use error::OracleError;
+pub use name::PolicyName;
 pub use profile::{Profile, ProfileSwitch};
 
 use crate::world::{Protocol, World};
@@ -112,12 +114,12 @@ pub enum SideVerdict {
     /// written. `rule` indexes the policy's `ingress`/`egress` list; `peer` its `from`/`to`
     /// list, `None` when the rule has no peers (any peer). Indices are 0-based.
     Allowed {
-        policy: String,
+        policy: PolicyName,
         rule: usize,
         peer: Option<usize>,
     },
     /// Selected by these policies (`namespace/name`), and no rule of theirs allows the traffic.
-    Denied { selecting_policies: Vec<String> },
+    Denied { selecting_policies: Vec<PolicyName> },
     /// This side does not exist: the ingress side of a destination outside the cluster's pods.
     NotApplicable,
 }
@@ -150,8 +152,6 @@ pub struct Oracle<'w> {
     policies: Vec<Policy>,
     /// `[direction][pod]`: indices of the policies selecting the pod in that direction.
     selecting: [Vec<Vec<u32>>; 2],
-    /// Per pod: whether some ipBlock's cidr contains its IP (so ipBlock switches may matter).
-    pod_in_some_block: Vec<bool>,
     profile: Profile,
 }
 
@@ -170,11 +170,12 @@ impl<'w> Oracle<'w> {
     ) -> Result<Self, OracleError> {
         let index = WorldIndex::new(world)?;
         let mut compiled: Vec<Policy> = Vec::with_capacity(policies.len());
+        let mut seen = std::collections::HashSet::new();
         for (position, policy) in policies.iter().enumerate() {
             let policy = Policy::compile(policy, position, &index)?;
-            if compiled.iter().any(|p| p.name == policy.name) {
+            if !seen.insert(policy.name.clone()) {
                 return Err(OracleError::DuplicatePolicy {
-                    policy: policy.name,
+                    policy: policy.name.to_string(),
                 });
             }
             compiled.push(policy);
@@ -193,21 +194,10 @@ impl<'w> Oracle<'w> {
                 }
             }
         }
-        let blocks: Vec<&peers::Block> = compiled
-            .iter()
-            .flat_map(|p| p.rules.iter().flatten())
-            .flat_map(|rule| rule.peers.iter().flatten())
-            .filter_map(peers::Peer::block)
-            .collect();
-        let pod_in_some_block = pods
-            .iter()
-            .map(|pod| blocks.iter().any(|b| b.cidr.contains(&pod.ip)))
-            .collect();
         Ok(Self {
             index,
             policies: compiled,
             selecting,
-            pod_in_some_block,
             profile,
         })
     }

@@ -9,7 +9,7 @@ use k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicyPeer};
 use super::bitset::BitSet;
 use super::error::Invalid;
 use super::index::WorldIndex;
-use super::profile::Profile;
+use super::profile::{Consulted, Profile, ProfileSwitch};
 use super::selectors::Selector;
 use crate::world::PodInfo;
 
@@ -49,6 +49,42 @@ pub(crate) enum NamespaceScope {
 pub(crate) struct Block {
     pub cidr: IpNet,
     pub except: Vec<IpNet>,
+    /// `cidr` and `except` as inclusive numeric ranges, for fast matching.
+    cidr_span: Span,
+    except_spans: Vec<Span>,
+}
+
+/// An address family and an inclusive range of addresses in it, as integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    v6: bool,
+    first: u128,
+    last: u128,
+}
+
+impl Span {
+    fn of(net: &IpNet) -> Self {
+        match net {
+            IpNet::V4(n) => Self {
+                v6: false,
+                first: u32::from(n.network()).into(),
+                last: u32::from(n.broadcast()).into(),
+            },
+            IpNet::V6(n) => Self {
+                v6: true,
+                first: n.network().into(),
+                last: n.broadcast().into(),
+            },
+        }
+    }
+
+    fn contains(&self, ip: IpAddr) -> bool {
+        let (v6, value) = match ip {
+            IpAddr::V4(a) => (false, u128::from(u32::from(a))),
+            IpAddr::V6(a) => (true, u128::from(a)),
+        };
+        v6 == self.v6 && self.first <= value && value <= self.last
+    }
 }
 
 /// One compiled peer.
@@ -136,14 +172,25 @@ impl Peer {
         }
     }
 
-    /// Whether this peer matches `endpoint` under `profile`.
-    pub(crate) fn admits(&self, endpoint: Endpoint<'_>, profile: &Profile) -> Result<(), PeerMiss> {
+    /// Whether this peer matches `endpoint` under `profile`; marks in `consulted` each switch
+    /// whose value was looked at.
+    pub(crate) fn admits(
+        &self,
+        endpoint: Endpoint<'_>,
+        profile: &Profile,
+        consulted: &mut Consulted,
+    ) -> Result<(), PeerMiss> {
         match (self, endpoint) {
             (Self::Pods { members, .. }, Endpoint::Pod { index, pod, .. }) => {
                 if !members.contains(index) {
                     Err(PeerMiss::NotSelected)
-                } else if pod.host_network && !profile.host_network_pods_selected {
-                    Err(PeerMiss::HostNetworkNotSelectable)
+                } else if pod.host_network {
+                    consulted.mark(ProfileSwitch::HostNetworkPodsSelected);
+                    if profile.host_network_pods_selected {
+                        Ok(())
+                    } else {
+                        Err(PeerMiss::HostNetworkNotSelectable)
+                    }
                 } else {
                     Ok(())
                 }
@@ -153,15 +200,23 @@ impl Peer {
                 block.admits_ip(endpoint.ip())?;
                 match endpoint {
                     Endpoint::Pod { node_ip: true, .. }
-                    | Endpoint::Address { node_ip: true, .. }
-                        if !profile.ipblock_matches_node_ips =>
-                    {
-                        Err(PeerMiss::NodeIpNotMatched)
+                    | Endpoint::Address { node_ip: true, .. } => {
+                        consulted.mark(ProfileSwitch::IpblockMatchesNodeIps);
+                        if profile.ipblock_matches_node_ips {
+                            Ok(())
+                        } else {
+                            Err(PeerMiss::NodeIpNotMatched)
+                        }
                     }
-                    Endpoint::Pod { node_ip: false, .. } if !profile.ipblock_matches_pod_ips => {
-                        Err(PeerMiss::PodIpNotMatched)
+                    Endpoint::Pod { node_ip: false, .. } => {
+                        consulted.mark(ProfileSwitch::IpblockMatchesPodIps);
+                        if profile.ipblock_matches_pod_ips {
+                            Ok(())
+                        } else {
+                            Err(PeerMiss::PodIpNotMatched)
+                        }
                     }
-                    _ => Ok(()),
+                    Endpoint::Address { node_ip: false, .. } => Ok(()),
                 }
             }
         }
@@ -199,15 +254,20 @@ impl Block {
             }
             except.push(net);
         }
-        Ok(Self { cidr, except })
+        Ok(Self {
+            cidr_span: Span::of(&cidr),
+            except_spans: except.iter().map(Span::of).collect(),
+            cidr,
+            except,
+        })
     }
 
     /// Inside `cidr` and in no `except` entry (a family mismatch is simply outside).
     pub(crate) fn admits_ip(&self, ip: IpAddr) -> Result<(), PeerMiss> {
-        if !self.cidr.contains(&ip) {
+        if !self.cidr_span.contains(ip) {
             return Err(PeerMiss::OutsideCidr);
         }
-        match self.except.iter().position(|net| net.contains(&ip)) {
+        match self.except_spans.iter().position(|span| span.contains(ip)) {
             Some(i) => Err(PeerMiss::Excepted(i)),
             None => Ok(()),
         }

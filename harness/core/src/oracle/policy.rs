@@ -4,6 +4,7 @@ use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, Network
 
 use super::error::{Invalid, OracleError};
 use super::index::WorldIndex;
+use super::name::PolicyName;
 use super::peers::Peer;
 use super::ports::PortSpec;
 use super::selectors::Selector;
@@ -48,7 +49,7 @@ pub(crate) struct Rule {
 #[derive(Debug, Clone)]
 pub(crate) struct Policy {
     /// `namespace/name`.
-    pub name: String,
+    pub name: PolicyName,
     pub namespace: String,
     pub pod_selector: Selector,
     /// Indexed by [`Direction`]: whether the policy isolates pods in that direction.
@@ -87,13 +88,14 @@ impl Policy {
                 .in_policy(&format!("{namespace}/#{position}")));
         }
         let name = format!("{namespace}/{raw_name}");
-        compile_spec(policy, name.clone(), namespace, index).map_err(|e| e.in_policy(&name))
+        compile_spec(policy, PolicyName::from(name.as_str()), namespace, index)
+            .map_err(|e| e.in_policy(&name))
     }
 }
 
 fn compile_spec(
     policy: &NetworkPolicy,
-    name: String,
+    name: PolicyName,
     namespace: &str,
     index: &WorldIndex<'_>,
 ) -> Result<Policy, Invalid> {

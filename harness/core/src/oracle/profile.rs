@@ -113,3 +113,18 @@ impl Profile {
         self.with(switch, value)
     }
 }
+
+/// The switches an evaluation looked at. A switch not looked at cannot change the outcome when
+/// flipped, so only these are re-evaluated to find the implementation-defined ones.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Consulted(u8);
+
+impl Consulted {
+    pub(crate) fn mark(&mut self, switch: ProfileSwitch) {
+        self.0 |= 1 << switch as u8;
+    }
+
+    pub(crate) fn has(self, switch: ProfileSwitch) -> bool {
+        self.0 & (1 << switch as u8) != 0
+    }
+}
