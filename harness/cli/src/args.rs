@@ -27,6 +27,15 @@ pub enum Command {
     Run(RunArgs),
     /// Load and check a suite (and its manifests) without a cluster.
     Validate { suite: PathBuf },
+    /// Print the oracle's expected truth table of every phase, with no cluster at all.
+    Plan {
+        suite: PathBuf,
+        /// Machine-readable output (schema `netreach.plan/v1`, see the README).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain in plain words why one cell of a phase is allowed or denied.
+    Explain(ExplainArgs),
     /// Delete every namespace and policy any netreach run left behind (only those labelled as netreach's).
     Cleanup(ClusterArgs),
 }
@@ -73,4 +82,21 @@ pub struct RunArgs {
     /// Image of the server pods (needs sh, httpd). Default: $NETREACH_SERVER_IMAGE, else public busybox.
     #[arg(long)]
     pub server_image: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    pub suite: PathBuf,
+    /// Phase name (or its 1-based number).
+    #[arg(long)]
+    pub phase: String,
+    /// Source pod, as named in the suite.
+    #[arg(long)]
+    pub from: String,
+    /// Destination, as named in the suite.
+    #[arg(long)]
+    pub to: String,
+    /// Port to ask about (default: the destination's).
+    #[arg(long)]
+    pub port: Option<u16>,
 }

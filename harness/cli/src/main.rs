@@ -23,6 +23,8 @@ fn main() {
         match cli.command {
             Command::Run(args) => commands::run::run(args, cli.quiet).await,
             Command::Validate { suite } => commands::validate::validate(&suite),
+            Command::Plan { suite, json } => commands::plan::plan(&suite, json),
+            Command::Explain(args) => commands::explain::explain(&args),
             Command::Cleanup(args) => commands::cleanup::cleanup(args).await,
         }
     });

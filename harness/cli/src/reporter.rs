@@ -31,6 +31,14 @@ impl EventSink for TerminalReporter {
             RunEvent::Started { suite, run_id } => {
                 self.progress(format!("netreach: suite {suite}, run {run_id}"))
             }
+            RunEvent::Contradictions(lines) => {
+                eprintln!(
+                    "warning: the suite's hand-written tables contradict the oracle (see `netreach plan`):"
+                );
+                for line in lines {
+                    eprintln!("  {line}");
+                }
+            }
             RunEvent::Deploying { pods, servers } => self.progress(format!(
                 "deploying {pods} source pods and {servers} servers"
             )),

@@ -117,6 +117,9 @@ impl Observation {
 pub enum CellStatus {
     Pass,
     Fail,
+    /// Differs from the expectation only on a point the specification leaves to the plugin (see the profile):
+    /// reported apart, not a failure.
+    ImplementationDefined,
     Error,
     Skipped,
 }
@@ -135,6 +138,15 @@ pub struct CellResult {
     /// Time from the start of probing the phase until the cell first matched its expectation.
     #[serde(with = "duration_millis_opt")]
     pub settled_after: Option<Duration>,
+    /// Profile switches the oracle says decide this cell (empty: the specification alone decides it).
+    #[serde(default)]
+    pub implementation_defined: Vec<String>,
+    /// The oracle's verdict under the suite's profile, when it could judge the cell.
+    #[serde(default)]
+    pub oracle: Option<Reach>,
+    /// The oracle's reasoning for this cell, when it could judge it.
+    #[serde(default)]
+    pub explanation: Option<String>,
 }
 
 impl CellResult {
@@ -143,6 +155,11 @@ impl CellResult {
             (Observation::Skipped { .. }, _) | (_, None) => CellStatus::Skipped,
             (Observation::Error { .. }, _) => CellStatus::Error,
             (observed, Some(expected)) if observed.reach() == Some(expected) => CellStatus::Pass,
+            (_, Some(expected))
+                if self.oracle == Some(expected) && !self.implementation_defined.is_empty() =>
+            {
+                CellStatus::ImplementationDefined
+            }
             _ => CellStatus::Fail,
         }
     }

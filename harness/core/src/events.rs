@@ -10,6 +10,8 @@ pub enum RunEvent {
         suite: String,
         run_id: String,
     },
+    /// Hand-written cells the oracle disagrees with (reported before anything is deployed; not an error).
+    Contradictions(Vec<String>),
     Deploying {
         pods: usize,
         servers: usize,

@@ -5,6 +5,7 @@ pub mod events;
 pub mod oracle;
 pub mod placeholder;
 pub mod placement;
+pub mod plan;
 pub mod results;
 pub mod suite;
 pub mod world;

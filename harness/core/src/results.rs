@@ -45,6 +45,8 @@ pub struct Tally {
     pub failed: usize,
     pub errors: usize,
     pub skipped: usize,
+    /// Cells that differ only on an implementation-defined point: reported, never failing the run.
+    pub implementation_defined: usize,
 }
 
 impl Tally {
@@ -54,6 +56,7 @@ impl Tally {
             match cell.status() {
                 CellStatus::Pass => tally.passed += 1,
                 CellStatus::Fail => tally.failed += 1,
+                CellStatus::ImplementationDefined => tally.implementation_defined += 1,
                 CellStatus::Error => tally.errors += 1,
                 CellStatus::Skipped => tally.skipped += 1,
             }
@@ -82,6 +85,13 @@ impl std::fmt::Display for Tally {
         }
         if self.skipped > 0 {
             write!(f, ", {} skipped", self.skipped)?;
+        }
+        if self.implementation_defined > 0 {
+            write!(
+                f,
+                ", {} implementation-defined",
+                self.implementation_defined
+            )?;
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
 use netreach_core::placement::place;
 use netreach_core::suite::{DestinationKind, Suite};
-use netreach_core::world::Labels;
+use netreach_core::world::{ContainerPort, Labels, Protocol};
 
 use crate::error::{Error, Result};
 use crate::objects::{self, DESTINATION_LABEL, PodPlacement};
@@ -58,6 +58,9 @@ pub struct RunningPod {
     pub name: String,
     pub node: Option<String>,
     pub ip: IpAddr,
+    pub labels: Labels,
+    pub host_network: bool,
+    pub ports: Vec<ContainerPort>,
 }
 
 /// Everything deployed or found, by suite name.
@@ -452,5 +455,24 @@ fn running_pod(pod: &Pod) -> Option<RunningPod> {
         name: pod.metadata.name.clone()?,
         node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
         ip: status.pod_ip.as_deref()?.parse().ok()?,
+        labels: pod.metadata.labels.clone().unwrap_or_default(),
+        host_network: pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false),
+        ports: pod
+            .spec
+            .iter()
+            .flat_map(|s| &s.containers)
+            .flat_map(|c| c.ports.iter().flatten())
+            .filter_map(|p| {
+                Some(ContainerPort {
+                    name: p.name.clone(),
+                    port: u16::try_from(p.container_port).ok()?,
+                    protocol: Protocol::from_api(p.protocol.as_deref().unwrap_or("TCP"))?,
+                })
+            })
+            .collect(),
     })
 }

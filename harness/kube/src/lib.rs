@@ -11,6 +11,7 @@ mod probe_script;
 mod prober;
 mod runner;
 mod session;
+mod world;
 
 pub use cleanup::{cleanup_all, cleanup_run};
 pub use connect::connect;

@@ -7,14 +7,17 @@ use std::time::{Duration, Instant};
 use kube::Client;
 use netreach_core::cell::{CellKey, CellResult, Observation};
 use netreach_core::events::{EventSink, RunEvent};
+use netreach_core::oracle::{PodRef, Target};
+use netreach_core::plan::{CellRoute, OracleCell, contradictions, oracle_cells, plan_suite};
 use netreach_core::results::{PhaseResult, RunReport};
-use netreach_core::suite::{DestinationKind, ExternalDestination, Phase, Suite};
+use netreach_core::suite::{DestinationKind, Expectation, ExternalDestination, Phase, Suite};
 
 use crate::error::{Error, Result};
 use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
 use crate::policies::{PolicyApplier, PolicyKey};
 use crate::probe_script::CurlTimeouts;
 use crate::prober::{ProbeOptions, ProbeTarget, probe_all};
+use crate::world::deployed_world;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -54,6 +57,8 @@ impl RunOptions {
 /// Where a destination is, once deployed.
 #[derive(Debug, Clone)]
 struct Resolved {
+    /// What the oracle judges: the server pod, or the outside address.
+    target: Target,
     address: IpAddr,
     port: u16,
     path: String,
@@ -71,6 +76,8 @@ pub struct Runner<'a> {
 impl Runner<'_> {
     /// Runs every phase. The caller cleans up (also after an error or Ctrl-C) with [`crate::cleanup_run`].
     pub async fn run(&self) -> Result<RunReport> {
+        let plans = plan_suite(self.suite).map_err(|e| Error::Invalid(format!("oracle: {e}")))?;
+        let contradicted = contradictions(&plans);
         self.sink.emit(RunEvent::Started {
             suite: self.suite.name.clone(),
             run_id: self.run_id.to_owned(),
@@ -83,6 +90,9 @@ impl Runner<'_> {
             mode: self.options.mode.clone(),
             ready_timeout: self.options.ready_timeout,
         };
+        if !contradicted.is_empty() {
+            self.sink.emit(RunEvent::Contradictions(contradicted));
+        }
         let namespace_map = deployer.preflight().await?;
         let mut applier = PolicyApplier {
             client: self.client.clone(),
@@ -109,6 +119,8 @@ impl Runner<'_> {
         });
 
         let destinations = self.resolve_destinations(&fixtures)?;
+        let world = deployed_world(&self.client, &fixtures).await?;
+        let routes = routes(self.suite, &fixtures, &destinations);
         for placeholder in &self.suite.placeholders {
             let real = destinations.get(&placeholder.destination).ok_or_else(|| {
                 Error::Invalid(format!(
@@ -130,9 +142,16 @@ impl Runner<'_> {
                 name: phase.name.clone(),
                 policies: names.clone(),
             });
+            let rendered: Vec<_> = phase.policies.iter().map(|m| applier.rendered(m)).collect();
+            let judged: BTreeMap<CellKey, OracleCell> =
+                oracle_cells(&world, &rendered, self.suite.profile, &routes)
+                    .map_err(|e| Error::Invalid(format!("oracle, phase {}: {e}", phase.name)))?
+                    .into_iter()
+                    .map(|cell| (cell.key.clone(), cell))
+                    .collect();
             in_force = applier.enter_phase(phase, &in_force).await?;
             let result = self
-                .probe_phase(phase, names, &fixtures, &destinations)
+                .probe_phase(phase, names, &fixtures, &destinations, &judged)
                 .await;
             self.sink.emit(RunEvent::PhaseFinished(result.clone()));
             phases.push(result);
@@ -153,6 +172,7 @@ impl Runner<'_> {
                         Error::Invalid(format!("server {} was not deployed", destination.name))
                     })?;
                     Resolved {
+                        target: Target::Pod(PodRef::new(pod.namespace.clone(), pod.name.clone())),
                         address: pod.ip,
                         port: server.port,
                         path: "/".into(),
@@ -164,6 +184,7 @@ impl Runner<'_> {
                     port,
                     path,
                 }) => Resolved {
+                    target: Target::Address(*address),
                     address: *address,
                     port: *port,
                     path: path.clone(),
@@ -184,6 +205,7 @@ impl Runner<'_> {
         policies: Vec<String>,
         fixtures: &Fixtures,
         destinations: &BTreeMap<String, Resolved>,
+        judged: &BTreeMap<CellKey, OracleCell>,
     ) -> PhaseResult {
         let start = Instant::now();
         let mut cells: BTreeMap<CellKey, CellResult> = BTreeMap::new();
@@ -192,13 +214,19 @@ impl Runner<'_> {
         for pod in &self.suite.pods {
             let from_node = fixtures.sources.get(&pod.name).and_then(|p| p.node.clone());
             for destination in &self.suite.destinations {
-                let expected = phase.expectation.expected(&pod.name, &destination.name);
                 let (key, cell) = match destinations.get(&destination.name) {
                     Some(to) => {
                         let key = CellKey {
                             from: pod.name.clone(),
                             to: destination.name.clone(),
                             port: to.port,
+                        };
+                        let oracle = judged.get(&key);
+                        let expected = match phase.expectation {
+                            Expectation::Oracle => oracle.map(|o| o.expected),
+                            Expectation::Table(_) => {
+                                phase.expectation.expected(&pod.name, &destination.name)
+                            }
                         };
                         let url = url_of(to);
                         targets.push(ProbeTarget {
@@ -210,14 +238,21 @@ impl Runner<'_> {
                         };
                         (
                             key.clone(),
-                            cell(
-                                key,
-                                from_node.clone(),
-                                to.node.clone(),
-                                url,
-                                expected,
-                                pending,
-                            ),
+                            CellResult {
+                                implementation_defined: oracle
+                                    .map(|o| o.implementation_defined.clone())
+                                    .unwrap_or_default(),
+                                explanation: oracle.map(|o| o.explanation.clone()),
+                                oracle: oracle.map(|o| o.expected),
+                                ..cell(
+                                    key,
+                                    from_node.clone(),
+                                    to.node.clone(),
+                                    url,
+                                    expected,
+                                    pending,
+                                )
+                            },
                         )
                     }
                     None => {
@@ -234,7 +269,7 @@ impl Runner<'_> {
                                 from_node.clone(),
                                 None,
                                 String::new(),
-                                expected,
+                                phase.expectation.expected(&pod.name, &destination.name),
                                 Observation::Skipped { reason },
                             ),
                         )
@@ -308,8 +343,40 @@ fn cell(
         expected,
         observed,
         attempts: 0,
+        implementation_defined: Vec::new(),
+        explanation: None,
+        oracle: None,
         settled_after: None,
     }
+}
+
+/// How each probed cell maps onto the deployed world, for the oracle.
+fn routes(
+    suite: &Suite,
+    fixtures: &Fixtures,
+    destinations: &BTreeMap<String, Resolved>,
+) -> Vec<CellRoute> {
+    let mut out = Vec::new();
+    for pod in &suite.pods {
+        let Some(source) = fixtures.sources.get(&pod.name) else {
+            continue;
+        };
+        for destination in &suite.destinations {
+            let Some(to) = destinations.get(&destination.name) else {
+                continue;
+            };
+            out.push(CellRoute {
+                key: CellKey {
+                    from: pod.name.clone(),
+                    to: destination.name.clone(),
+                    port: to.port,
+                },
+                from: PodRef::new(source.namespace.clone(), source.name.clone()),
+                to: to.target.clone(),
+            });
+        }
+    }
+    out
 }
 
 fn url_of(to: &Resolved) -> String {

@@ -1,3 +1,5 @@
 //! netreach-report: rendering of results for people and machines; knows nothing of clusters.
 
+mod grid;
+pub mod plan;
 pub mod truth_table;

@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use netreach_core::cell::{CellResult, CellStatus, Observation};
+use netreach_core::cell::{CellResult, CellStatus, DenyKind, Observation};
 use netreach_core::results::PhaseResult;
-use tabled::builder::Builder;
-use tabled::settings::Style;
+
+use crate::grid::{column_label, grid, ordered_unique};
 
 /// Writes the phase heading, its table, the details of every cell that is not a pass, and the phase tally.
 pub fn write_phase<W: Write>(out: &mut W, index: usize, phase: &PhaseResult) -> io::Result<()> {
@@ -24,7 +24,7 @@ pub fn write_phase<W: Write>(out: &mut W, index: usize, phase: &PhaseResult) -> 
     writeln!(out, "{}", table(phase))?;
     writeln!(
         out,
-        "  . allowed  X denied  ! error  - skipped  \u{2717} differs from expected (shown as observed/expected)"
+        "  . allowed  X denied  ! error  - skipped  \u{2717} differs from expected, ~ differs on an implementation-defined point (observed/expected)"
     )?;
     for cell in phase
         .cells
@@ -32,6 +32,14 @@ pub fn write_phase<W: Write>(out: &mut W, index: usize, phase: &PhaseResult) -> 
         .filter(|c| c.status() != CellStatus::Pass)
     {
         writeln!(out, "  {}", describe(cell))?;
+        if matches!(
+            cell.status(),
+            CellStatus::Fail | CellStatus::ImplementationDefined
+        ) {
+            for line in cell.explanation.iter().flat_map(|e| e.lines()) {
+                writeln!(out, "      {line}")?;
+            }
+        }
     }
     let tally = phase.tally();
     writeln!(
@@ -44,63 +52,46 @@ pub fn write_phase<W: Write>(out: &mut W, index: usize, phase: &PhaseResult) -> 
 }
 
 fn table(phase: &PhaseResult) -> String {
-    let mut columns: Vec<(String, u16)> = Vec::new();
-    let mut rows: Vec<String> = Vec::new();
-    let mut by_key: BTreeMap<(&str, &str), &CellResult> = BTreeMap::new();
-    for cell in &phase.cells {
-        if !columns.iter().any(|(to, _)| *to == cell.key.to) {
-            columns.push((cell.key.to.clone(), cell.key.port));
-        }
-        if !rows.contains(&cell.key.from) {
-            rows.push(cell.key.from.clone());
-        }
-        by_key.insert((cell.key.from.as_str(), cell.key.to.as_str()), cell);
-    }
-    let multi_node = phase
+    let columns = ordered_unique(phase.cells.iter().map(|c| (c.key.to.clone(), c.key.port)));
+    let rows = ordered_unique(
+        phase
+            .cells
+            .iter()
+            .map(|c| (c.key.from.clone(), c.from_node.clone())),
+    );
+    let nodes = ordered_unique(phase.cells.iter().filter_map(|c| c.from_node.clone()));
+    let by_key: BTreeMap<(&str, &str), &CellResult> = phase
         .cells
         .iter()
-        .filter_map(|c| c.from_node.as_ref())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
-        > 1;
-    let mut builder = Builder::default();
-    let mut header = vec!["from \\ to".to_owned()];
-    header.extend(columns.iter().map(|(to, port)| {
-        if *port == 0 {
-            to.clone()
-        } else {
-            format!("{to}:{port}")
-        }
-    }));
-    builder.push_record(header);
-    for from in &rows {
-        let mut record = vec![from.clone()];
-        if let Some(node) = by_key
-            .values()
-            .find(|c| &c.key.from == from)
-            .and_then(|c| c.from_node.clone())
-            .filter(|_| multi_node)
-        {
-            record[0] = format!("{from} ({node})");
-        }
-        for (to, _) in &columns {
-            record.push(
-                by_key
-                    .get(&(from.as_str(), to.as_str()))
-                    .map(|c| symbol(c))
-                    .unwrap_or_default(),
-            );
-        }
-        builder.push_record(record);
-    }
-    builder.build().with(Style::sharp()).to_string()
+        .map(|c| ((c.key.from.as_str(), c.key.to.as_str()), c))
+        .collect();
+    let row_labels: Vec<String> = rows
+        .iter()
+        .map(|(from, node)| match node {
+            Some(node) if nodes.len() > 1 => format!("{from} ({node})"),
+            _ => from.clone(),
+        })
+        .collect();
+    let column_labels: Vec<String> = columns
+        .iter()
+        .map(|(to, port)| column_label(to, *port))
+        .collect();
+    grid(&row_labels, &column_labels, |r, c| {
+        by_key
+            .get(&(rows[r].0.as_str(), columns[c].0.as_str()))
+            .map(|cell| symbol(cell))
+            .unwrap_or_default()
+    })
 }
 
-/// `.`/`X`/`!`/`-`, or `✗ observed/expected` for a wrong cell.
+/// `.`/`X`/`!`/`-`, or `✗ observed/expected` for a wrong cell (`~` for an implementation-defined difference).
 pub fn symbol(cell: &CellResult) -> String {
     match (cell.status(), cell.expected) {
         (CellStatus::Fail, Some(expected)) => {
             format!("\u{2717} {}/{}", cell.observed.symbol(), expected.symbol())
+        }
+        (CellStatus::ImplementationDefined, Some(expected)) => {
+            format!("~ {}/{}", cell.observed.symbol(), expected.symbol())
         }
         _ => cell.observed.symbol().to_owned(),
     }
@@ -117,18 +108,30 @@ pub fn describe(cell: &CellResult) -> String {
         (Some(a), None) => format!(" [{a} -> outside]"),
         _ => String::new(),
     };
+    let verdict = match cell.status() {
+        CellStatus::ImplementationDefined => {
+            format!(
+                "IMPLEMENTATION-DEFINED ({})",
+                cell.implementation_defined.join(", ")
+            )
+        }
+        _ => "FAIL".to_owned(),
+    };
+    let (key, url, attempts) = (&cell.key, &cell.url, cell.attempts);
     match &cell.observed {
         Observation::Allowed { http_status } => format!(
-            "FAIL {}{nodes}: expected {expected}, connected (HTTP {http_status}) to {} after {} attempts",
-            cell.key, cell.url, cell.attempts
+            "{verdict} {key}{nodes}: expected {expected}, connected (HTTP {http_status}) to {url} after {attempts} attempts"
         ),
-        Observation::Denied { kind, curl_exit } => format!(
-            "FAIL {}{nodes}: expected {expected}, denied ({kind:?}, curl exit {curl_exit}) to {} after {} attempts",
-            cell.key, cell.url, cell.attempts
-        )
-        .replace("Timeout", "timeout")
-        .replace("Refused", "refused"),
-        Observation::Error { message } => format!("ERROR {}{nodes}: {message}", cell.key),
-        Observation::Skipped { reason } => format!("SKIP {}: {reason}", cell.key),
+        Observation::Denied { kind, curl_exit } => {
+            let kind = match kind {
+                DenyKind::Timeout => "timeout",
+                DenyKind::Refused => "refused",
+            };
+            format!(
+                "{verdict} {key}{nodes}: expected {expected}, denied ({kind}, curl exit {curl_exit}) to {url} after {attempts} attempts"
+            )
+        }
+        Observation::Error { message } => format!("ERROR {key}{nodes}: {message}"),
+        Observation::Skipped { reason } => format!("SKIP {key}: {reason}"),
     }
 }

@@ -21,6 +21,9 @@ fn cell(from: &str, to: &str, expected: Reach, observed: Observation) -> CellRes
         observed,
         attempts: 3,
         settled_after: None,
+        implementation_defined: Vec::new(),
+        explanation: None,
+        oracle: None,
     }
 }
 
@@ -55,8 +58,17 @@ fn wrong_and_error_cells_are_marked_and_listed() {
         ],
         probe_millis: 2100,
     };
+    let mut phase = phase;
+    phase.cells[2].explanation = Some("egress of ns/pod2: not isolated\ningress: none".into());
+    let mut cilium_like = cell("pod1", "web", Reach::Allow, denied.clone());
+    cilium_like.key.from = "pod3".into();
+    cilium_like.oracle = Some(Reach::Allow);
+    cilium_like.implementation_defined = vec!["ipblock-matches-pod-ips".into()];
+    phase.cells.push(cilium_like);
     let text = render(&phase);
     insta::assert_snapshot!(text);
     assert!(text.contains("\u{2717} ./X"));
-    assert!(text.contains("2 passed, 1 failed, 1 errors"));
+    assert!(text.contains("2 passed, 1 failed, 1 errors, 1 implementation-defined"));
+    assert!(text.contains("IMPLEMENTATION-DEFINED (ipblock-matches-pod-ips) pod3->web:8080"));
+    assert!(text.contains("      egress of ns/pod2: not isolated"));
 }

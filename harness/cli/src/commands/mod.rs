@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
 pub mod cleanup;
+pub mod explain;
+pub mod plan;
 pub mod run;
 pub mod validate;

@@ -10,6 +10,8 @@ use super::expect::parse_table;
 use super::manifest::load_policies;
 use super::model::*;
 use super::spec::*;
+use crate::oracle::{Oracle, OracleError, Profile};
+use crate::world::World;
 
 /// Loads a suite, expanding `${VAR}` references in outside addresses from the process environment.
 pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
@@ -77,6 +79,7 @@ impl Loader<'_> {
             destinations,
             placeholders,
             phases,
+            profile: spec.profile,
         })
     }
 
@@ -315,13 +318,47 @@ impl Loader<'_> {
                 policies.push(manifest);
             }
         }
-        let table = parse_table(&spec.expect, pods, destinations)
-            .map_err(|m| self.err(format!("phases[{index}].expect"), m))?;
+        check_policies(&policies)?;
+        let expectation = if spec.expect.trim() == "oracle" {
+            Expectation::Oracle
+        } else {
+            let table = parse_table(&spec.expect, pods, destinations)
+                .map_err(|m| self.err(format!("phases[{index}].expect"), m))?;
+            Expectation::Table(table)
+        };
         Ok(Phase {
             name: spec.name.clone(),
             policies,
-            expectation: Expectation::Table(table),
+            expectation,
         })
+    }
+}
+
+/// What the API server would reject in a phase's policies (selector operators, ports, ...), named by file and field.
+fn check_policies(manifests: &[PolicyManifest]) -> Result<(), SuiteError> {
+    let policies: Vec<_> = manifests.iter().map(|m| m.policy.clone()).collect();
+    match Oracle::new(&World::default(), &policies, Profile::default()) {
+        Ok(_) => Ok(()),
+        Err(OracleError::InvalidPolicy {
+            policy,
+            field,
+            problem,
+        }) => {
+            let file = manifests
+                .iter()
+                .find(|m| m.qualified_name() == policy)
+                .map(|m| m.path.as_path());
+            Err(SuiteError::new(
+                file.unwrap_or(Path::new(&policy)),
+                field,
+                problem,
+            ))
+        }
+        Err(other) => Err(SuiteError::new(
+            Path::new("(policies)"),
+            "(phase)",
+            other.to_string(),
+        )),
     }
 }
 

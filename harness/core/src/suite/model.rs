@@ -8,6 +8,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
 use crate::cell::Reach;
+use crate::oracle::Profile;
 use crate::world::Labels;
 
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct Suite {
     pub destinations: Vec<Destination>,
     pub placeholders: Vec<Placeholder>,
     pub phases: Vec<Phase>,
+    /// Implementation-defined choices the oracle assumes for this suite's cluster.
+    pub profile: Profile,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -128,14 +131,18 @@ impl PolicyManifest {
 pub enum Expectation {
     /// Hand-written: (pod, destination) -> reach, for every pod and destination of the suite.
     Table(BTreeMap<(String, String), Reach>),
+    /// `expect: oracle`: computed by the oracle from the policies and the deployed world.
+    Oracle,
 }
 
 impl Expectation {
+    /// The hand-written expectation of a cell; `None` for oracle phases.
     pub fn expected(&self, pod: &str, destination: &str) -> Option<Reach> {
         match self {
             Expectation::Table(table) => table
                 .get(&(pod.to_owned(), destination.to_owned()))
                 .copied(),
+            Expectation::Oracle => None,
         }
     }
 }

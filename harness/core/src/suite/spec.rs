@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::oracle::Profile;
 use crate::world::Labels;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -19,6 +20,9 @@ pub struct SuiteSpec {
     #[serde(default)]
     pub placeholders: BTreeMap<String, String>,
     pub phases: Vec<PhaseSpec>,
+    /// Implementation-defined choices the oracle assumes (see the README); missing keys keep their defaults.
+    #[serde(default)]
+    pub profile: Profile,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +93,7 @@ pub struct PhaseSpec {
     /// Manifest files, relative to the suite file.
     #[serde(default)]
     pub policies: Vec<String>,
-    /// A table of `.` (allowed) and `X` (denied): a header row of destination names, then one row per pod.
+    /// `oracle`, or a table of `.` (allowed) and `X` (denied): a header row of destination names, then one row per
+    /// pod. A table is cross-checked by the oracle before anything is deployed.
     pub expect: String,
 }

@@ -1,0 +1,23 @@
+//! `netreach plan`: the oracle's expected tables of every phase, as text or JSON, with no cluster.
+
+use std::path::Path;
+
+use netreach_core::plan::plan_suite;
+use netreach_core::suite::load_suite;
+use netreach_report::plan::{PlanDocument, write_plan};
+
+pub fn plan(path: &Path, json: bool) -> anyhow::Result<i32> {
+    let suite = load_suite(path)?;
+    let plans = plan_suite(&suite)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &PlanDocument::new(&suite.name, suite.profile, &plans),
+        )?;
+        println!();
+    } else {
+        write_plan(&mut out, &suite.name, &plans)?;
+    }
+    Ok(0)
+}

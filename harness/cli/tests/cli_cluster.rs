@@ -1,0 +1,443 @@
+//! The `netreach` binary against the real cluster of `KUBECONFIG`: exit codes, wrong cells, bad input leaving the
+//! cluster untouched, SIGINT cleanup, and probing existing pods without changing them. Without a cluster these fail.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::{Api, Client};
+
+/// Runs share fixed namespace names, so the tests of this file take turns.
+static CLUSTER: Mutex<()> = Mutex::new(());
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn netreach(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netreach"))
+        .args(args)
+        .output()
+        .expect("netreach runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A copy of the seed suite and its manifests in a temp dir, with `edit` applied to the file ending in `file`.
+fn seed_copy(file: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for relative in [
+        "suites/metadata-access.yaml",
+        "manifests/metadata-access/13_metadata-deny.yaml",
+        "manifests/metadata-access/13_metadata-allow.yaml",
+    ] {
+        let target = dir.path().join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let content = std::fs::read_to_string(repo().join(relative)).unwrap();
+        std::fs::write(
+            &target,
+            if relative.ends_with(file) {
+                edit(content)
+            } else {
+                content
+            },
+        )
+        .unwrap();
+    }
+    let suite = dir
+        .path()
+        .join("suites/metadata-access.yaml")
+        .display()
+        .to_string();
+    (dir, suite)
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+async fn client() -> Client {
+    Client::try_default()
+        .await
+        .expect("a cluster in KUBECONFIG (eval \"$(scripts/cluster env)\")")
+}
+
+/// Names of all namespaces and NetworkPolicies: what "the cluster is unchanged" compares.
+fn cluster_objects() -> Vec<String> {
+    block_on(async {
+        let client = client().await;
+        let mut names: Vec<String> = Api::<Namespace>::all(client.clone())
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name.map(|n| format!("ns/{n}")))
+            .collect();
+        for policy in Api::<NetworkPolicy>::all(client)
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+        {
+            names.push(format!(
+                "netpol/{}/{}",
+                policy.metadata.namespace.unwrap_or_default(),
+                policy.metadata.name.unwrap_or_default()
+            ));
+        }
+        names.sort();
+        names
+    })
+}
+
+/// Everything labelled as netreach's: must be empty after every run.
+fn netreach_leftovers() -> Vec<String> {
+    block_on(async {
+        let client = client().await;
+        let managed = ListParams::default().labels("app.kubernetes.io/managed-by=netreach");
+        let mut left: Vec<String> = Api::<Namespace>::all(client.clone())
+            .list(&managed)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name)
+            .collect();
+        left.extend(
+            Api::<NetworkPolicy>::all(client)
+                .list(&managed)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .filter_map(|p| p.metadata.name),
+        );
+        left
+    })
+}
+
+fn failure_lines(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("FAIL "))
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn seed_suite_passes_and_leaves_nothing_behind() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let out = netreach(&[
+        "run",
+        &repo()
+            .join("suites/metadata-access.yaml")
+            .display()
+            .to_string(),
+        "-q",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    for phase in ["no-policy", "metadata-deny", "metadata-deny+allow"] {
+        assert!(
+            stdout.contains(&format!(" {phase} (policies: ")),
+            "no table for {phase}: {stdout}"
+        );
+    }
+    assert!(
+        stdout.lines().any(|l| l == "27 passed, 0 failed"),
+        "{stdout}"
+    );
+    assert!(netreach_leftovers().is_empty());
+}
+
+#[test]
+fn deny_without_except_fails_exactly_the_metadata_cells() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (_dir, suite) = seed_copy("13_metadata-deny.yaml", |t| {
+        t.replace("        except:\n        - 192.168.100.21/32\n", "")
+    });
+    let out = netreach(&["run", &suite, "-q", "--settle-timeout", "4"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let failures = failure_lines(&stdout);
+    assert_eq!(failures.len(), 5, "{failures:#?}");
+    for pod in ["pod1", "pod2", "pod3"] {
+        assert!(
+            failures
+                .iter()
+                .any(|f| f.starts_with(&format!("FAIL {pod}->metadata:32000"))),
+            "{failures:#?}"
+        );
+    }
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.contains("->metadata:32000") && f.contains("expected deny, connected"))
+    );
+    assert!(
+        stdout.lines().any(|l| l == "22 passed, 5 failed"),
+        "{stdout}"
+    );
+    assert!(netreach_leftovers().is_empty());
+}
+
+#[test]
+fn allow_selecting_nobody_fails_only_pod3_to_metadata() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (_dir, suite) = seed_copy("13_metadata-allow.yaml", |t| {
+        t.replace("role: metadata-accessor", "role: nobody")
+    });
+    let out = netreach(&["run", &suite, "-q", "--settle-timeout", "4"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let failures = failure_lines(&stdout);
+    assert_eq!(failures.len(), 1, "{failures:#?}");
+    assert!(
+        failures[0].starts_with("FAIL pod3->metadata:32000"),
+        "{failures:#?}"
+    );
+    assert!(
+        failures[0].contains("expected allow, denied"),
+        "{failures:#?}"
+    );
+}
+
+/// Bad input: exit 2, one line on stderr naming file and field, nothing created.
+fn assert_rejected_untouched(args: &[&str], needle: &str) {
+    let before = cluster_objects();
+    let out = netreach(args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "{stderr}");
+    assert_eq!(cluster_objects(), before, "the cluster changed");
+}
+
+#[test]
+fn malformed_cidr_exits_2_and_touches_nothing() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (_dir, suite) = seed_copy("13_metadata-deny.yaml", |t| {
+        t.replace("cidr: 0.0.0.0/0", "cidr: 0.0.0.0/33")
+    });
+    assert_rejected_untouched(
+        &["run", &suite],
+        "13_metadata-deny.yaml: spec.egress[0].to[0].ipBlock.cidr: invalid CIDR \"0.0.0.0/33\"",
+    );
+}
+
+#[test]
+fn unknown_suite_field_exits_2_and_touches_nothing() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let (_dir, suite) = seed_copy("metadata-access.yaml", |t| {
+        t.replace(
+            "    labels: {app: pod2}",
+            "    labels: {app: pod2}\n    color: blue",
+        )
+    });
+    assert_rejected_untouched(
+        &["run", &suite],
+        "metadata-access.yaml: line 12 column 5: unknown field `color`",
+    );
+}
+
+#[test]
+fn unreachable_cluster_exits_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: x}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n",
+    )
+    .unwrap();
+    let out = netreach(&[
+        "run",
+        &repo()
+            .join("suites/metadata-access.yaml")
+            .display()
+            .to_string(),
+        "--kubeconfig",
+        &kubeconfig.display().to_string(),
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cluster unreachable at https://127.0.0.1:1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sigint_while_probing_exits_nonzero_and_removes_everything() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    // A broken policy keeps the run re-probing for its whole settle timeout: a wide window to interrupt.
+    let (_dir, suite) = seed_copy("13_metadata-deny.yaml", |t| {
+        t.replace("        except:\n        - 192.168.100.21/32\n", "")
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netreach"))
+        .args(["run", &suite, "--settle-timeout", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let start = Instant::now();
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("not yet as expected"))
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "never reached re-probing: {seen:#?}"
+        );
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) {
+            seen.push(line);
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert_ne!(exit.code(), Some(0));
+    assert!(
+        netreach_leftovers().is_empty(),
+        "left behind: {:?}",
+        netreach_leftovers()
+    );
+}
+
+#[test]
+fn existing_pods_are_probed_without_being_changed() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let namespace = "exam-metadata-access";
+    let image = std::env::var("NETREACH_PROBE_IMAGE")
+        .unwrap_or_else(|_| "docker.io/curlimages/curl:8.11.1".into());
+    let before: BTreeMap<String, (String, BTreeMap<String, String>)> = block_on(async {
+        let client = client().await;
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let _ = namespaces.delete(namespace, &DeleteParams::default()).await;
+        while namespaces.get_opt(namespace).await.unwrap().is_some() {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let mut ns = Namespace::default();
+        ns.metadata.name = Some(namespace.into());
+        namespaces
+            .create(&PostParams::default(), &ns)
+            .await
+            .unwrap();
+        let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+        for (name, labels) in [
+            ("pod1-7d67b4ff9-xrcd7", "app=pod1"),
+            ("pod2-7b6fc66944-2hc7n", "app=pod2"),
+            ("pod3-7dc879bd59-hkgrr", "app=pod3,role=metadata-accessor"),
+        ] {
+            let labels: BTreeMap<String, String> = labels
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect();
+            let pod: Pod = serde_json::from_value(serde_json::json!({
+                "metadata": {"name": name, "labels": labels},
+                "spec": {"terminationGracePeriodSeconds": 0, "containers": [{"name": "c", "image": image, "imagePullPolicy": "IfNotPresent",
+                    "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"]}]}
+            }))
+            .unwrap();
+            loop {
+                match pods.create(&PostParams::default(), &pod).await {
+                    Ok(_) => break,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        }
+        snapshot(&pods).await
+    });
+    let out = netreach(&[
+        "run",
+        &repo()
+            .join("suites/metadata-access.yaml")
+            .display()
+            .to_string(),
+        "-q",
+        "--namespace",
+        namespace,
+        "--use-existing",
+    ]);
+    let stdout = text(&out.stdout);
+    let after = block_on(async {
+        let client = client().await;
+        let after = snapshot(&Api::namespaced(client.clone(), namespace)).await;
+        let policies = Api::<NetworkPolicy>::namespaced(client.clone(), namespace)
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items;
+        let _ = Api::<Namespace>::all(client)
+            .delete(namespace, &DeleteParams::default())
+            .await;
+        assert!(policies.is_empty(), "policies left in {namespace}");
+        after
+    });
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.lines().any(|l| l == "27 passed, 0 failed"),
+        "{stdout}"
+    );
+    assert_eq!(before, after, "existing pods were changed");
+}
+
+/// Pod name -> (resourceVersion, labels).
+async fn snapshot(pods: &Api<Pod>) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
+    // Wait until the pods are running so the snapshot is not taken mid-startup.
+    let start = Instant::now();
+    loop {
+        let list = pods.list(&ListParams::default()).await.unwrap().items;
+        let ready = list
+            .iter()
+            .all(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"));
+        if (ready && !list.is_empty()) || start.elapsed() > Duration::from_secs(120) {
+            return list
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.metadata.name.unwrap_or_default(),
+                        (
+                            p.metadata.resource_version.unwrap_or_default(),
+                            p.metadata.labels.unwrap_or_default(),
+                        ),
+                    )
+                })
+                .collect();
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

@@ -1,0 +1,67 @@
+//! The deployed world as the oracle sees it: real namespaces' labels, fixture pods, node addresses.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::{Namespace, Node};
+use kube::api::ListParams;
+use kube::{Api, Client};
+use netreach_core::plan::namespace_info;
+use netreach_core::world::{NodeInfo, PodInfo, World};
+
+use crate::error::{Error, Result};
+use crate::fixtures::{Fixtures, RunningPod};
+
+/// Reads the namespaces of every fixture and the nodes' addresses, and combines them with the fixtures.
+pub async fn deployed_world(client: &Client, fixtures: &Fixtures) -> Result<World> {
+    let pods: Vec<&RunningPod> = fixtures
+        .sources
+        .values()
+        .chain(fixtures.servers.values())
+        .collect();
+    let namespaces: BTreeSet<&str> = pods.iter().map(|p| p.namespace.as_str()).collect();
+    let api: Api<Namespace> = Api::all(client.clone());
+    let mut world = World::default();
+    for name in namespaces {
+        let namespace = api
+            .get(name)
+            .await
+            .map_err(Error::api(format!("reading namespace {name}")))?;
+        world.namespaces.push(namespace_info(
+            name,
+            &namespace.metadata.labels.unwrap_or_default(),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for pod in pods {
+        if seen.insert((pod.namespace.clone(), pod.name.clone())) {
+            world.pods.push(PodInfo {
+                name: pod.name.clone(),
+                namespace: pod.namespace.clone(),
+                labels: pod.labels.clone(),
+                ip: pod.ip,
+                node: pod.node.clone().unwrap_or_default(),
+                host_network: pod.host_network,
+                ports: pod.ports.clone(),
+            });
+        }
+    }
+    let nodes: Api<Node> = Api::all(client.clone());
+    for node in nodes
+        .list(&ListParams::default())
+        .await
+        .map_err(Error::api("listing nodes"))?
+        .items
+    {
+        let addresses = node
+            .status
+            .iter()
+            .flat_map(|s| s.addresses.iter().flatten())
+            .filter_map(|a| a.address.parse().ok())
+            .collect();
+        world.nodes.push(NodeInfo {
+            name: node.metadata.name.unwrap_or_default(),
+            addresses,
+        });
+    }
+    Ok(world)
+}

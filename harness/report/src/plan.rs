@@ -1,0 +1,92 @@
+//! Rendering of `netreach plan` (expected tables with no cluster) and `netreach explain`.
+
+use std::io::{self, Write};
+
+use netreach_core::oracle::Profile;
+use netreach_core::plan::{PhasePlan, contradictions};
+use serde::Serialize;
+
+use crate::grid::{column_label, grid, ordered_unique};
+
+/// Expected tables, `*` marking implementation-defined cells, then any contradiction with hand-written tables.
+pub fn write_plan<W: Write>(out: &mut W, suite: &str, plans: &[PhasePlan]) -> io::Result<()> {
+    writeln!(
+        out,
+        "plan for suite {suite} (computed by the oracle; no cluster contacted)"
+    )?;
+    for (index, phase) in plans.iter().enumerate() {
+        let policies = if phase.policies.is_empty() {
+            "none".to_owned()
+        } else {
+            phase.policies.join(", ")
+        };
+        writeln!(
+            out,
+            "\nphase {} {} (policies: {policies}; expectation: {})",
+            index + 1,
+            phase.name,
+            phase.expectation
+        )?;
+        let rows = ordered_unique(phase.cells.iter().map(|c| c.from.clone()));
+        let columns = ordered_unique(phase.cells.iter().map(|c| (c.to.clone(), c.port)));
+        let labels: Vec<String> = columns
+            .iter()
+            .map(|(to, port)| column_label(to, *port))
+            .collect();
+        let table = grid(&rows, &labels, |r, c| {
+            let cell = phase
+                .cells
+                .iter()
+                .find(|cell| cell.from == rows[r] && cell.to == columns[c].0);
+            match cell {
+                Some(cell) if cell.skipped.is_some() => "-".to_owned(),
+                Some(cell) => {
+                    let symbol = cell.expected.map(|e| e.symbol()).unwrap_or("?");
+                    if cell.implementation_defined {
+                        format!("{symbol}*")
+                    } else {
+                        symbol.to_owned()
+                    }
+                }
+                None => String::new(),
+            }
+        });
+        writeln!(out, "{table}")?;
+    }
+    writeln!(
+        out,
+        "  . allowed  X denied  - skipped  * implementation-defined (depends on the profile)"
+    )?;
+    let contradicted = contradictions(plans);
+    if !contradicted.is_empty() {
+        writeln!(out, "\nthe hand-written tables contradict the oracle:")?;
+        for line in contradicted {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The stable JSON document of `netreach plan --json` (schema in the README).
+#[derive(Debug, Serialize)]
+pub struct PlanDocument<'a> {
+    pub schema: &'static str,
+    pub suite: &'a str,
+    pub profile: Profile,
+    pub phases: &'a [PhasePlan],
+    pub contradictions: Vec<String>,
+}
+
+impl<'a> PlanDocument<'a> {
+    pub const SCHEMA: &'static str = "netreach.plan/v1";
+
+    pub fn new(suite: &'a str, profile: Profile, phases: &'a [PhasePlan]) -> Self {
+        Self {
+            schema: Self::SCHEMA,
+            suite,
+            profile,
+            phases,
+            contradictions: contradictions(phases),
+        }
+    }
+}
