@@ -721,3 +721,19 @@ fn profile_reads_kebab_case_with_defaults() {
     assert!(d.ipblock_matches_pod_ips && d.ipblock_matches_node_ips);
     assert!(!d.policy_applies_to_self_traffic && !d.host_network_pods_selected);
 }
+
+#[test]
+fn a_namespace_missing_from_the_world_still_has_its_name_label() {
+    let mut w = xyz_world();
+    w.pods
+        .push(pod("q", "lone", &[("pod", "lone")], "10.0.9.1"));
+    let p = [policy(
+        "x",
+        "from-q",
+        json!({"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "q"}}}
+        ]}]}),
+    )];
+    assert!(allowed(&w, &p, &to_pod("q/lone", "x/a", 80, Tcp)));
+    assert!(!allowed(&w, &p, &to_pod("y/a", "x/a", 80, Tcp)));
+}

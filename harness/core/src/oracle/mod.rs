@@ -7,12 +7,38 @@
 //! [`Profile`] decides, and each [`Decision`] lists the switches its outcome depends on.
 //!
 //! ```
-//! use netreach_core::oracle::{Oracle, Profile, Target, Traffic};
-//! use netreach_core::world::{Protocol, World};
+//! use netreach_core::oracle::{Oracle, PodRef, Profile, SideVerdict, Target, Traffic};
+//! use netreach_core::world::{PodInfo, Protocol, World};
 //!
-//! let world = World::default();
-//! let oracle = Oracle::new(&world, &[], Profile::default()).unwrap();
-//! # let _ = (oracle, Target::Address("10.0.0.1".parse().unwrap()), Protocol::Tcp);
+//! let pod = |name: &str, ip: &str| PodInfo {
+//!     name: name.into(),
+//!     namespace: "shop".into(),
+//!     labels: [("app".to_string(), name.to_string())].into(),
+//!     ip: ip.parse().unwrap(),
+//!     node: "node-1".into(),
+//!     host_network: false,
+//!     ports: vec![],
+//! };
+//! let world = World { pods: vec![pod("web", "10.0.0.1"), pod("db", "10.0.0.2")], ..World::default() };
+//! let deny_db: k8s_openapi::api::networking::v1::NetworkPolicy = serde_json::from_value(serde_json::json!({
+//!     "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+//!     "metadata": {"name": "db-deny", "namespace": "shop"},
+//!     "spec": {"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Ingress"]},
+//! })).unwrap();
+//!
+//! let oracle = Oracle::new(&world, &[deny_db], Profile::default())?;
+//! let traffic = Traffic {
+//!     from: PodRef::new("shop", "web"),
+//!     to: Target::Pod(PodRef::new("shop", "db")),
+//!     port: 5432,
+//!     protocol: Protocol::Tcp,
+//! };
+//! let decision = oracle.decide(&traffic)?;
+//! assert!(!decision.allowed);
+//! assert_eq!(decision.egress, SideVerdict::NotIsolated);
+//! assert!(matches!(decision.ingress, SideVerdict::Denied { .. }));
+//! assert!(oracle.explain(&traffic)?.starts_with("shop/web -> shop/db 5432/TCP: denied"));
+//! # Ok::<(), netreach_core::oracle::OracleError>(())
 //! ```
 
 mod bitset;
@@ -162,7 +188,9 @@ impl<'w> Oracle<'w> {
     /// `metadata.namespace` or `name`, bad CIDR or `except` outside its cidr, unknown selector
     /// operator, `endPort` without a numeric `port`, unknown protocol or policy type, a peer
     /// mixing ipBlock with selectors, ...), naming the policy and the field; on duplicate
-    /// policies; and on duplicate pods in the world.
+    /// policies; and on duplicate pods in the world. A policy without `spec` is read as the
+    /// empty spec (all pods of its namespace, isolated for ingress). Pods whose namespace the
+    /// world does not list get a namespace with only its `kubernetes.io/metadata.name` label.
     pub fn new(
         world: &'w World,
         policies: &[NetworkPolicy],
