@@ -153,6 +153,7 @@ cleanup_all() {
   fi
   ip link del "$OUTSIDE_VETH_HOST" 2>/dev/null || true
   ip route del unreachable "$OUTSIDE_GUARD_NET" metric 4000 2>/dev/null || true
+  cleanup_smoke_leftovers
   # 4. Pod networking: netns, bridge, CNI state.
   _remove_pod_netns
   ip link del "$BRIDGE" 2>/dev/null || true
@@ -176,4 +177,10 @@ cleanup_all() {
     return 1
   fi
   rm -rf "$NETREACH_RUN" "$NETREACH_STATE"
+}
+
+# The netns and veth the smoke test makes to check the egress guard, should it have died half-way.
+cleanup_smoke_leftovers() {
+  ip netns del netreach-guardtest 2>/dev/null || true
+  ip link del nr-gt0 2>/dev/null || true
 }

@@ -46,6 +46,8 @@ OUTSIDE_INTERNET_ADDR=10.251.0.20
 # Guard route: traffic for the outside range never leaves through the default route, even if the veth is down.
 OUTSIDE_GUARD_NET=10.251.0.0/16
 
+EGRESS_GUARD_CHAIN=NETREACH-EGRESS-GUARD
+
 IMAGE_PAUSE=localhost/netreach/pause:v1
 IMAGE_PROBE=localhost/netreach/probe:v1
 IMAGE_SERVER=localhost/netreach/server:v1
@@ -92,7 +94,8 @@ start_bg() {
   fi
   # What the process's command line must contain for pid_alive (default: the binary's path).
   printf '%s' "${START_MATCH:-$1}" >"$PID_DIR/$name.cmd"
-  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  # fd 9 (the up/down lock) must not leak into daemons, or they would hold the lock forever.
+  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PID_DIR/$name.pid"
   log "started $name (pid $!)"
 }

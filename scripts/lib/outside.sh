@@ -1,5 +1,6 @@
-# The "outside" host: a network namespace of our own behind a veth pair, serving HTTP on two addresses.
-# Pods reach it through the node (routed; the bridge plugin masquerades pod sources), nothing else does.
+# The "outside" host (a network namespace of our own behind a veth pair, serving HTTP on two addresses) and the
+# egress guard that keeps pod traffic on this machine. Pods reach the outside host through the node (routed; the
+# bridge plugin masquerades pod sources).
 # shellcheck shell=bash
 
 OUTSIDE_WWW=$NETREACH_STATE/outside
@@ -31,6 +32,18 @@ start_outside_host() {
 _outside_serving() {
   curl -fsS --max-time 2 "http://$OUTSIDE_METADATA_ADDR/" | grep -q "outside metadata" &&
     curl -fsS --max-time 2 "http://$OUTSIDE_INTERNET_ADDR/" | grep -q "outside internet"
+}
+
+# Pod traffic may be forwarded only onto the pod bridge or the outside veth: anything else would leave the machine,
+# so it is dropped. In mangle FORWARD, because kube-router's filter chains ACCEPT policy-compliant traffic early.
+install_egress_guard() {
+  iptables -t mangle -N "$EGRESS_GUARD_CHAIN" 2>/dev/null || iptables -t mangle -F "$EGRESS_GUARD_CHAIN"
+  iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -o "$BRIDGE" -j RETURN
+  iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -o "$OUTSIDE_VETH_HOST" -j RETURN
+  iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -m comment --comment "netreach: pod traffic never leaves the machine" -j DROP
+  iptables -t mangle -C FORWARD -s "$CLUSTER_CIDR" -j "$EGRESS_GUARD_CHAIN" 2>/dev/null ||
+    iptables -t mangle -I FORWARD 1 -s "$CLUSTER_CIDR" -j "$EGRESS_GUARD_CHAIN"
+  log "egress guard: pod traffic may only go to $BRIDGE and $OUTSIDE_VETH_HOST"
 }
 
 outside_addrs() { echo "$OUTSIDE_METADATA_ADDR $OUTSIDE_INTERNET_ADDR"; }
