@@ -36,6 +36,8 @@ pub enum Command {
     },
     /// Explain in plain words why one cell of a phase is allowed or denied.
     Explain(ExplainArgs),
+    /// Check that the cluster of the kubeconfig answers (exit 0), or say why not (exit 2).
+    Ping(ClusterArgs),
     /// Delete every namespace and policy any netreach run left behind (only those labelled as netreach's).
     Cleanup(ClusterArgs),
 }

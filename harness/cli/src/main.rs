@@ -26,6 +26,7 @@ fn main() {
             Command::Plan { suite, json } => commands::plan::plan(&suite, json),
             Command::Explain(args) => commands::explain::explain(&args),
             Command::Cleanup(args) => commands::cleanup::cleanup(args).await,
+            Command::Ping(args) => commands::ping::ping(args).await,
         }
     });
     match result {
