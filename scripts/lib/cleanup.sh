@@ -113,6 +113,18 @@ _restore_sysctls() {
   return 0
 }
 
+# libcni result cache entries of our sandboxes: "<network>-<sandbox id>-eth0" and containerd's own
+# "cni-loopback-<sandbox id>-lo".
+_remove_cni_cache() {
+  local f id
+  for f in "$CNI_CACHE_DIR/results/$CNI_NETWORK"-*; do
+    [ -e "$f" ] || continue
+    id=${f##*/"$CNI_NETWORK"-}
+    id=${id%-*}
+    rm -f "$f" "$CNI_CACHE_DIR/results/cni-loopback-$id-lo"
+  done
+}
+
 _remove_created_paths() {
   local p
   [ -f "$NETREACH_STATE/created-paths" ] || return 0
@@ -121,7 +133,8 @@ _remove_created_paths() {
       /run/netns)
         # Only once no namespace is left in it (someone else may have made one since).
         if [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then umount /run/netns 2>/dev/null; rmdir /run/netns 2>/dev/null; fi ;;
-      /var/lib/cni | /var/log/containers)
+      /var/lib/cni) rm -rf /var/lib/cni ;; # libcni's cache only ever held our sandboxes' results
+      /var/log/containers)
         find "$p" -depth -type d -empty -delete 2>/dev/null ;; # our entries are gone; keep anything else
       /run/containerd)
         # Shim sockets (always under /run/containerd/s) of our shims, which are dead by now.
@@ -157,7 +170,7 @@ cleanup_all() {
   # 4. Pod networking: netns, bridge, CNI state.
   _remove_pod_netns
   ip link del "$BRIDGE" 2>/dev/null || true
-  rm -f "$CNI_CACHE_DIR"/results/"$CNI_NETWORK"-* 2>/dev/null
+  _remove_cni_cache
   # 5. Mounts (kubelet volumes, container rootfs, sandbox shm) and the directories holding them.
   _umount_under "$KUBELET_ROOT" "$CONTAINERD_STATE" "$CONTAINERD_ROOT" "$NETREACH_RUN" "$NETREACH_STATE"
   # 6. Firewall state of kube-proxy, kube-router, kubelet and the CNI plugins, in every back end.
