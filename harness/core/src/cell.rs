@@ -147,6 +147,10 @@ pub struct CellResult {
     /// The oracle's reasoning for this cell, when it could judge it.
     #[serde(default)]
     pub explanation: Option<String>,
+    /// A shell command that repeats this probe by hand (`kubectl exec -n NS POD -- curl ...`); empty when the
+    /// cell was not probed. It works while the run's pods exist (`netreach run --keep`).
+    #[serde(default)]
+    pub reproduce: String,
 }
 
 impl CellResult {

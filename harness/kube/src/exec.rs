@@ -28,6 +28,12 @@ pub async fn exec(
         .stdin(false)
         .stdout(true)
         .stderr(true);
+    tracing::debug!(
+        namespace = pods.namespace().unwrap_or_default(),
+        %pod,
+        command = %command.join(" "),
+        "exec"
+    );
     let run = async {
         let mut attached = pods
             .exec(pod, command, &params)

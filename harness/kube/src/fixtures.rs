@@ -148,13 +148,17 @@ impl Deployer<'_> {
         let mut pods: Vec<Pod> = Vec::new();
         if matches!(self.mode, Mode::Create) {
             for pod in &self.suite.pods {
-                pods.push(objects::probe_pod(&PodPlacement {
+                let mut probe = objects::probe_pod(&PodPlacement {
                     namespace: &namespace_map[&pod.namespace],
                     name: &pod.name,
                     labels: &pod.labels,
                     image: &self.images.probe,
                     node: placement.get(&pod.name).map(String::as_str),
-                }));
+                });
+                if let Some(spec) = probe.spec.as_mut().filter(|_| pod.host_network) {
+                    spec.host_network = Some(true);
+                }
+                pods.push(probe);
             }
         }
         for (name, server) in self.servers() {
@@ -181,6 +185,7 @@ impl Deployer<'_> {
         for pod in &pods {
             let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
             let name = pod.metadata.name.as_deref().unwrap_or_default();
+            tracing::info!(%namespace, %name, node = ?pod.spec.as_ref().and_then(|s| s.node_name.as_deref()), "creating pod");
             Api::<Pod>::namespaced(self.client.clone(), namespace)
                 .create(&PostParams::default(), pod)
                 .await
@@ -206,7 +211,11 @@ impl Deployer<'_> {
                 pod_name.clone(),
             )
         }));
+        tracing::debug!(pods = wanted.len(), timeout = ?self.ready_timeout, "waiting for pods to be Ready");
         let running = self.wait_ready(&wanted).await?;
+        for ((namespace, name), pod) in &running {
+            tracing::info!(%namespace, %name, ip = %pod.ip, node = ?pod.node, "pod Ready");
+        }
 
         let find = |ns: &str, name: &str| running.get(&(ns.to_owned(), name.to_owned())).cloned();
         let mut sources = BTreeMap::new();
@@ -272,6 +281,7 @@ impl Deployer<'_> {
     }
 
     async fn create_namespace(&self, name: &str, labels: &Labels) -> Result<()> {
+        tracing::info!(%name, "creating namespace");
         let namespaces: Api<Namespace> = Api::all(self.client.clone());
         namespaces
             .create(

@@ -77,6 +77,12 @@ impl PolicyApplier {
         for manifest in &phase.policies {
             let policy = self.rendered(manifest);
             let key = key_of(&policy);
+            tracing::info!(
+                namespace = %key.0,
+                name = %key.1,
+                file = %manifest.path.display(),
+                "applying NetworkPolicy (server-side apply)"
+            );
             Api::<NetworkPolicy>::namespaced(self.client.clone(), &key.0)
                 .patch(&key.1, &params, &Patch::Apply(&policy))
                 .await
@@ -89,6 +95,7 @@ impl PolicyApplier {
             current.push(key);
         }
         for key in previous.iter().filter(|k| !current.contains(k)) {
+            tracing::info!(namespace = %key.0, name = %key.1, "deleting NetworkPolicy of the previous phase");
             delete_policy(&self.client, key).await?;
         }
         Ok(current)

@@ -87,6 +87,7 @@ async fn probe_batch(
     let script = probe_script(&urls, options.curl);
     let pods: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);
     let command = vec!["sh".to_owned(), "-c".to_owned(), script];
+    tracing::info!(namespace = %pod.namespace, pod = %pod.name, probes = urls.len(), "probing by exec");
     let observations = match exec(&pods, &pod.name, command, options.exec_deadline()).await {
         Ok(output) if output.exit_code == Some(0) => parse_probe_output(&output.stdout, urls.len()),
         Ok(output) => {

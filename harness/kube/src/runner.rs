@@ -17,6 +17,7 @@ use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
 use crate::policies::{PolicyApplier, PolicyKey};
 use crate::probe_script::CurlTimeouts;
 use crate::prober::{ProbeOptions, ProbeTarget, probe_all};
+use crate::reproduce::reproduce_command;
 use crate::world::deployed_world;
 
 #[derive(Debug, Clone)]
@@ -229,6 +230,18 @@ impl Runner<'_> {
                             }
                         };
                         let url = url_of(to);
+                        let reproduce = fixtures
+                            .sources
+                            .get(&pod.name)
+                            .map(|source| {
+                                reproduce_command(
+                                    &source.namespace,
+                                    &source.name,
+                                    &url,
+                                    self.options.probe.curl,
+                                )
+                            })
+                            .unwrap_or_default();
                         targets.push(ProbeTarget {
                             key: key.clone(),
                             url: url.clone(),
@@ -244,6 +257,7 @@ impl Runner<'_> {
                                     .unwrap_or_default(),
                                 explanation: oracle.map(|o| o.explanation.clone()),
                                 oracle: oracle.map(|o| o.expected),
+                                reproduce,
                                 ..cell(
                                     key,
                                     from_node.clone(),
@@ -347,6 +361,7 @@ fn cell(
         explanation: None,
         oracle: None,
         settled_after: None,
+        reproduce: String::new(),
     }
 }
 

@@ -24,6 +24,7 @@ fn cell(from: &str, to: &str, expected: Reach, observed: Observation) -> CellRes
         implementation_defined: Vec::new(),
         explanation: None,
         oracle: None,
+        reproduce: String::new(),
     }
 }
 
