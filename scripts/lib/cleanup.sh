@@ -18,7 +18,7 @@ _pod_pids() {
 _shim_pids() {
   local p
   for p in /proc/[0-9]*; do
-    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "^/usr/bin/containerd-shim.* -address $CONTAINERD_SOCK " && echo "${p#/proc/}"
+    { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q "^/usr/bin/containerd-shim.* -address $CONTAINERD_SOCK " && echo "${p#/proc/}"
   done
 }
 
