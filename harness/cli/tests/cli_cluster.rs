@@ -73,59 +73,44 @@ async fn client() -> Client {
         .expect("a cluster in KUBECONFIG (eval \"$(scripts/cluster env)\")")
 }
 
-/// Names of all namespaces and NetworkPolicies: what "the cluster is unchanged" compares.
-fn cluster_objects() -> Vec<String> {
+/// `ns/NAME` and `netpol/NS/NAME` of the namespaces and NetworkPolicies the list parameters select.
+fn listed(params: ListParams) -> Vec<String> {
     block_on(async {
         let client = client().await;
-        let mut names: Vec<String> = Api::<Namespace>::all(client.clone())
-            .list(&ListParams::default())
+        let namespaces = Api::<Namespace>::all(client.clone())
+            .list(&params)
             .await
             .unwrap()
-            .items
+            .items;
+        let policies = Api::<NetworkPolicy>::all(client)
+            .list(&params)
+            .await
+            .unwrap()
+            .items;
+        let mut names: Vec<String> = namespaces
             .into_iter()
             .filter_map(|n| n.metadata.name.map(|n| format!("ns/{n}")))
+            .chain(policies.into_iter().map(|p| {
+                format!(
+                    "netpol/{}/{}",
+                    p.metadata.namespace.unwrap_or_default(),
+                    p.metadata.name.unwrap_or_default()
+                )
+            }))
             .collect();
-        for policy in Api::<NetworkPolicy>::all(client)
-            .list(&ListParams::default())
-            .await
-            .unwrap()
-            .items
-        {
-            names.push(format!(
-                "netpol/{}/{}",
-                policy.metadata.namespace.unwrap_or_default(),
-                policy.metadata.name.unwrap_or_default()
-            ));
-        }
         names.sort();
         names
     })
 }
 
+/// All namespaces and NetworkPolicies: what "the cluster is unchanged" compares.
+fn cluster_objects() -> Vec<String> {
+    listed(ListParams::default())
+}
+
 /// Everything labelled as netreach's: must be empty after every run.
 fn netreach_leftovers() -> Vec<String> {
-    block_on(async {
-        let client = client().await;
-        let managed = ListParams::default().labels("app.kubernetes.io/managed-by=netreach");
-        let mut left: Vec<String> = Api::<Namespace>::all(client.clone())
-            .list(&managed)
-            .await
-            .unwrap()
-            .items
-            .into_iter()
-            .filter_map(|n| n.metadata.name)
-            .collect();
-        left.extend(
-            Api::<NetworkPolicy>::all(client)
-                .list(&managed)
-                .await
-                .unwrap()
-                .items
-                .into_iter()
-                .filter_map(|p| p.metadata.name),
-        );
-        left
-    })
+    listed(ListParams::default().labels("app.kubernetes.io/managed-by=netreach"))
 }
 
 fn failure_lines(stdout: &str) -> Vec<String> {

@@ -8,64 +8,54 @@ use kube::api::{DeleteParams, ListParams};
 use kube::{Api, Client};
 
 use crate::error::{Error, Result};
-use crate::objects::run_selector;
+use crate::objects::{MANAGED_BY, run_selector};
+use crate::policies::delete_policy;
 
 /// Deletes the run's policies (also those in namespaces it did not create) and namespaces, then waits until the
 /// namespaces are gone so the next run can reuse their names.
 pub async fn cleanup_run(client: &Client, run_id: &str, wait: Duration) -> Result<()> {
     let selector = ListParams::default().labels(&run_selector(run_id));
-    let policies: Api<NetworkPolicy> = Api::all(client.clone());
-    for policy in policies
-        .list(&selector)
-        .await
-        .map_err(Error::api("listing the run's policies"))?
-        .items
-    {
-        let (Some(namespace), Some(name)) = (policy.metadata.namespace, policy.metadata.name)
-        else {
-            continue;
-        };
-        crate::policies::delete_policy(client, &(namespace, name)).await?;
-    }
+    delete_policies(client, &selector).await?;
+    delete_namespaces(client, &selector, wait).await?;
+    Ok(())
+}
+
+/// Deletes what any netreach run left behind (`netreach cleanup`): only objects carrying netreach's label.
+/// Returns the namespaces removed.
+pub async fn cleanup_all(client: &Client, wait: Duration) -> Result<Vec<String>> {
+    let selector = ListParams::default().labels(&format!("{}={}", MANAGED_BY.0, MANAGED_BY.1));
+    delete_policies(client, &selector).await?;
     delete_namespaces(client, &selector, wait).await
 }
 
-/// Deletes every namespace of any netreach run (`netreach cleanup`): only those carrying netreach's labels.
-pub async fn cleanup_all(client: &Client, wait: Duration) -> Result<Vec<String>> {
-    let selector = ListParams::default().labels(&format!(
-        "{}={}",
-        crate::objects::MANAGED_BY.0,
-        crate::objects::MANAGED_BY.1
-    ));
+async fn delete_policies(client: &Client, selector: &ListParams) -> Result<()> {
     let policies: Api<NetworkPolicy> = Api::all(client.clone());
-    for policy in policies
-        .list(&selector)
+    let listed = policies
+        .list(selector)
         .await
-        .map_err(Error::api("listing netreach policies"))?
-        .items
-    {
+        .map_err(Error::api("listing netreach policies"))?;
+    for policy in listed.items {
         let (Some(namespace), Some(name)) = (policy.metadata.namespace, policy.metadata.name)
         else {
             continue;
         };
-        crate::policies::delete_policy(client, &(namespace, name)).await?;
+        delete_policy(client, &(namespace, name)).await?;
     }
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    let names = namespaces
-        .list(&selector)
-        .await
-        .map_err(Error::api("listing netreach namespaces"))?
-        .items;
-    delete_namespaces(client, &selector, wait).await?;
-    Ok(names.into_iter().filter_map(|n| n.metadata.name).collect())
+    Ok(())
 }
 
-async fn delete_namespaces(client: &Client, selector: &ListParams, wait: Duration) -> Result<()> {
+/// Deletes the selected namespaces and waits until they are gone; returns their names.
+async fn delete_namespaces(
+    client: &Client,
+    selector: &ListParams,
+    wait: Duration,
+) -> Result<Vec<String>> {
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let params = DeleteParams {
         grace_period_seconds: Some(0),
         ..Default::default()
     };
+    let mut deleted = Vec::new();
     for ns in namespaces
         .list(selector)
         .await
@@ -75,6 +65,7 @@ async fn delete_namespaces(client: &Client, selector: &ListParams, wait: Duratio
         let Some(name) = ns.metadata.name else {
             continue;
         };
+        deleted.push(name.clone());
         if ns.metadata.deletion_timestamp.is_some() {
             continue;
         }
@@ -97,7 +88,7 @@ async fn delete_namespaces(client: &Client, selector: &ListParams, wait: Duratio
             .map_err(Error::api("listing the run's namespaces"))?
             .items;
         if left.is_empty() {
-            return Ok(());
+            return Ok(deleted);
         }
         if start.elapsed() > wait {
             let names: Vec<String> = left.into_iter().filter_map(|n| n.metadata.name).collect();

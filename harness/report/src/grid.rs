@@ -36,3 +36,12 @@ pub fn column_label(to: &str, port: u16) -> String {
         format!("{to}:{port}")
     }
 }
+
+/// The policies in force, for a phase heading: `ns/a, ns/b`, or `none`.
+pub fn policies_label(policies: &[String]) -> String {
+    if policies.is_empty() {
+        "none".to_owned()
+    } else {
+        policies.join(", ")
+    }
+}

@@ -6,7 +6,7 @@ use netreach_core::oracle::Profile;
 use netreach_core::plan::{PhasePlan, contradictions};
 use serde::Serialize;
 
-use crate::grid::{column_label, grid, ordered_unique};
+use crate::grid::{column_label, grid, ordered_unique, policies_label};
 
 /// Expected tables, `*` marking implementation-defined cells, then any contradiction with hand-written tables.
 pub fn write_plan<W: Write>(out: &mut W, suite: &str, plans: &[PhasePlan]) -> io::Result<()> {
@@ -15,11 +15,7 @@ pub fn write_plan<W: Write>(out: &mut W, suite: &str, plans: &[PhasePlan]) -> io
         "plan for suite {suite} (computed by the oracle; no cluster contacted)"
     )?;
     for (index, phase) in plans.iter().enumerate() {
-        let policies = if phase.policies.is_empty() {
-            "none".to_owned()
-        } else {
-            phase.policies.join(", ")
-        };
+        let policies = policies_label(&phase.policies);
         writeln!(
             out,
             "\nphase {} {} (policies: {policies}; expectation: {})",

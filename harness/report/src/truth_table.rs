@@ -6,15 +6,11 @@ use std::io::{self, Write};
 use netreach_core::cell::{CellResult, CellStatus, DenyKind, Observation};
 use netreach_core::results::PhaseResult;
 
-use crate::grid::{column_label, grid, ordered_unique};
+use crate::grid::{column_label, grid, ordered_unique, policies_label};
 
 /// Writes the phase heading, its table, the details of every cell that is not a pass, and the phase tally.
 pub fn write_phase<W: Write>(out: &mut W, index: usize, phase: &PhaseResult) -> io::Result<()> {
-    let policies = if phase.policies.is_empty() {
-        "none".to_owned()
-    } else {
-        phase.policies.join(", ")
-    };
+    let policies = policies_label(&phase.policies);
     writeln!(
         out,
         "phase {} {} (policies: {policies})",
