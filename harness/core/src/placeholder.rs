@@ -6,8 +6,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicy};
 
-/// Rewrites every ipBlock `cidr` and `except` whose network address is a placeholder, keeping the prefix length
-/// (a host prefix of one family becomes the host prefix of the other when the families differ).
+/// Rewrites every ipBlock `cidr` and `except` whose written address is a placeholder, keeping the prefix length
+/// (a host prefix of one family becomes the host prefix of the other when the families differ). A wider prefix
+/// gives the network around the real address, in canonical form: `192.0.2.10/16` for 10.251.0.10 is `10.251.0.0/16`.
 pub fn resolve_placeholders(
     policy: &NetworkPolicy,
     map: &BTreeMap<IpAddr, IpAddr>,
@@ -53,7 +54,7 @@ fn rewrite_cidr(cidr: &str, map: &BTreeMap<IpAddr, IpAddr>) -> String {
         (_, IpAddr::V6(_)) => 128,
     };
     IpNet::new(*real, prefix)
-        .map(|n| n.to_string())
+        .map(|n| n.trunc().to_string())
         .unwrap_or_else(|_| cidr.to_owned())
 }
 
@@ -92,5 +93,16 @@ mod tests {
             "fd00::5".parse().unwrap(),
         )]);
         assert_eq!(rewrite_cidr("192.168.100.21/32", &map), "fd00::5/128");
+    }
+
+    #[test]
+    fn wide_prefix_becomes_the_canonical_network_around_the_real_address() {
+        let map = BTreeMap::from([(
+            "192.0.2.10".parse().unwrap(),
+            "10.251.0.10".parse().unwrap(),
+        )]);
+        assert_eq!(rewrite_cidr("192.0.2.10/16", &map), "10.251.0.0/16");
+        assert_eq!(rewrite_cidr("192.0.2.10/12", &map), "10.240.0.0/12");
+        assert_eq!(rewrite_cidr("192.0.2.0/24", &map), "192.0.2.0/24");
     }
 }

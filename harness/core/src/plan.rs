@@ -124,9 +124,13 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
             name: pod.name.clone(),
             namespace: pod.namespace.clone(),
             labels: pod.labels.clone(),
-            ip: synthetic_ip(10 + i),
+            ip: if pod.host_network {
+                node_address
+            } else {
+                synthetic_ip(10 + i)
+            },
             node: node.clone(),
-            host_network: false,
+            host_network: pod.host_network,
             ports: Vec::new(),
         });
     }

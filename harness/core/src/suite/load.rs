@@ -50,6 +50,7 @@ impl Loader<'_> {
         let placeholders = self.placeholders(&spec, &destinations)?;
         let pod_names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
         let destination_names: Vec<&str> = destinations.iter().map(|d| d.name.as_str()).collect();
+        let suite_tags = self.tags("tags", &spec.tags, &[])?;
         let mut phases = Vec::new();
         let mut phase_names = BTreeSet::new();
         for (index, phase) in spec.phases.iter().enumerate() {
@@ -65,6 +66,7 @@ impl Loader<'_> {
                 &namespace_names,
                 &pod_names,
                 &destination_names,
+                &suite_tags,
             )?);
         }
         if phases.is_empty() {
@@ -80,7 +82,23 @@ impl Loader<'_> {
             placeholders,
             phases,
             profile: spec.profile,
+            tags: suite_tags,
         })
+    }
+
+    /// Tags are DNS-label-like words (`ipblock`, `implementation-defined`); `inherited` ones come first.
+    fn tags(
+        &self,
+        field: &str,
+        tags: &[String],
+        inherited: &[String],
+    ) -> Result<Vec<String>, SuiteError> {
+        let mut out: BTreeSet<String> = inherited.iter().cloned().collect();
+        for (i, tag) in tags.iter().enumerate() {
+            check_dns_label(tag).map_err(|m| self.err(format!("{field}[{i}]"), m))?;
+            out.insert(tag.clone());
+        }
+        Ok(out.into_iter().collect())
     }
 
     fn namespaces(&self, specs: &[NamespaceSpec]) -> Result<Vec<SuiteNamespace>, SuiteError> {
@@ -146,6 +164,7 @@ impl Loader<'_> {
                     name: pod.name.clone(),
                     namespace,
                     labels: pod.labels.clone(),
+                    host_network: pod.host_network,
                 })
             })
             .collect()
@@ -230,7 +249,12 @@ impl Loader<'_> {
                     path: endpoint.path,
                 })
             }
-            Err(reason) if spec.optional => Ok(ExternalDestination::Unavailable { reason }),
+            Err(reason) if spec.optional => Ok(ExternalDestination::Unavailable {
+                reason: match &spec.skip_reason {
+                    Some(why) => format!("{why} ({reason})"),
+                    None => reason,
+                },
+            }),
             Err(reason) => Err(self.err(field, reason)),
         }
     }
@@ -274,6 +298,7 @@ impl Loader<'_> {
         namespaces: &[&str],
         pods: &[&str],
         destinations: &[&str],
+        suite_tags: &[String],
     ) -> Result<Phase, SuiteError> {
         let base = self.path.parent().unwrap_or(Path::new("."));
         let mut policies: Vec<PolicyManifest> = Vec::new();
@@ -330,6 +355,7 @@ impl Loader<'_> {
             name: spec.name.clone(),
             policies,
             expectation,
+            tags: self.tags(&format!("phases[{index}].tags"), &spec.tags, suite_tags)?,
         })
     }
 }

@@ -23,6 +23,8 @@ pub struct Suite {
     pub phases: Vec<Phase>,
     /// Implementation-defined choices the oracle assumes for this suite's cluster.
     pub profile: Profile,
+    /// The suite's own tags (each phase's `tags` include them).
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +39,9 @@ pub struct FixturePod {
     pub name: String,
     pub namespace: String,
     pub labels: Labels,
+    /// In the node's network namespace: outside NetworkPolicy's reach.
+    #[serde(default)]
+    pub host_network: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +109,8 @@ pub struct Phase {
     pub name: String,
     pub policies: Vec<PolicyManifest>,
     pub expectation: Expectation,
+    /// The suite's tags and the phase's own, sorted, without duplicates.
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

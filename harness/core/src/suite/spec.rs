@@ -23,6 +23,9 @@ pub struct SuiteSpec {
     /// Implementation-defined choices the oracle assumes (see the README); missing keys keep their defaults.
     #[serde(default)]
     pub profile: Profile,
+    /// Labels for choosing cases (`netreach conformance --tags`); every phase inherits them.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -42,6 +45,9 @@ pub struct PodSpec {
     pub namespace: Option<String>,
     #[serde(default)]
     pub labels: Labels,
+    /// Run the probing pod in the node's network namespace (such a pod is not covered by NetworkPolicy).
+    #[serde(default)]
+    pub host_network: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,6 +90,9 @@ pub struct ExternalSpec {
     /// When the address cannot be resolved (an unset variable), skip its cells with the reason instead of failing.
     #[serde(default)]
     pub optional: bool,
+    /// With `optional`: why the cells are skipped when the address is unavailable (shown before the details).
+    #[serde(default)]
+    pub skip_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,4 +105,7 @@ pub struct PhaseSpec {
     /// `oracle`, or a table of `.` (allowed) and `X` (denied): a header row of destination names, then one row per
     /// pod. A table is cross-checked by the oracle before anything is deployed.
     pub expect: String,
+    /// Labels for choosing cases, added to the suite's.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
