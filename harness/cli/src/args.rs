@@ -40,6 +40,15 @@ pub enum Command {
     Ping(ClusterArgs),
     /// Delete every namespace and policy any netreach run left behind (only those labelled as netreach's).
     Cleanup(ClusterArgs),
+    /// Run the conformance battery (every suite in a directory, chosen by tags) and write its report.
+    Conformance(ConformanceArgs),
+    /// Compare two conformance reports, differing cells first (exit 0 identical, 1 different).
+    Compare {
+        /// Report A (`netreach conformance --report`).
+        a: PathBuf,
+        /// Report B.
+        b: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -101,4 +110,31 @@ pub struct ExplainArgs {
     /// Port to ask about (default: the destination's).
     #[arg(long)]
     pub port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConformanceArgs {
+    /// Directory of the battery's suites (its `*.yaml` files; subdirectories are not suites).
+    #[arg(long, default_value = "suites/conformance")]
+    pub dir: PathBuf,
+    /// Run only the phases carrying one of these tags (comma-separated, e.g. `except,metadata`).
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Override implementation-defined switches of every suite: `SWITCH=true|false`, comma-separated.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Write the JSON report (schema `netreach.conformance/v1`) here, and the Markdown report beside it (`.md`).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write the Markdown report here instead.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Known deviations of the plugin (a YAML list of {suite, phase, from, to, port, observed, reason}).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Name of the network plugin and version, for the report (`kube-router v2.1.0`).
+    #[arg(long)]
+    pub plugin: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }

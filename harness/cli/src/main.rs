@@ -27,6 +27,8 @@ fn main() {
             Command::Explain(args) => commands::explain::explain(&args),
             Command::Cleanup(args) => commands::cleanup::cleanup(args).await,
             Command::Ping(args) => commands::ping::ping(args).await,
+            Command::Conformance(args) => commands::conformance::conformance(args, cli.quiet).await,
+            Command::Compare { a, b } => commands::compare::compare(&a, &b),
         }
     });
     match result {

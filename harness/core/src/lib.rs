@@ -1,6 +1,7 @@
 //! netreach-core: the pure core of netreach — suite model, cells, expectations, oracle and results; no cluster I/O.
 
 pub mod cell;
+pub mod conformance;
 pub mod events;
 pub mod oracle;
 pub mod placeholder;

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod cleanup;
+pub mod compare;
+pub mod conformance;
 pub mod explain;
 pub mod ping;
 pub mod plan;

@@ -1,0 +1,139 @@
+//! `netreach conformance`: run every suite of the battery (chosen by tags), one after the other, and write the
+//! report (JSON, schema `netreach.conformance/v1`, and Markdown).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use netreach_core::conformance::{
+    Baseline, ReportContext, SuiteRun, apply_overrides, build_report, filter_by_tags,
+    parse_profile_overrides,
+};
+use netreach_core::suite::{Suite, load_suite};
+use netreach_kube::{FixtureImages, Mode, Outcome, RunOptions, connect, new_run_id, run_session};
+
+use crate::args::ConformanceArgs;
+use crate::reporter::TerminalReporter;
+use crate::signals::interrupted;
+
+/// The battery's suite files: `*.yaml` directly in `dir`, sorted by name.
+pub fn suite_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.is_file() && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no suites (*.yaml) in {}", dir.display());
+    }
+    Ok(files)
+}
+
+pub async fn conformance(args: ConformanceArgs, quiet: bool) -> anyhow::Result<i32> {
+    let overrides = match &args.profile {
+        Some(text) => {
+            parse_profile_overrides(text).map_err(|e| anyhow::anyhow!("--profile: {e}"))?
+        }
+        None => Vec::new(),
+    };
+    let baseline = match &args.baseline {
+        Some(path) => Some((
+            path.display().to_string(),
+            Baseline::load(path).map_err(|e| anyhow::anyhow!("--baseline: {e}"))?,
+        )),
+        None => None,
+    };
+    // Every suite is loaded (and so checked) before anything is deployed.
+    let mut suites: Vec<Suite> = Vec::new();
+    for path in suite_files(&args.dir)? {
+        let suite = load_suite(&path)?;
+        if let Some(mut chosen) = filter_by_tags(&suite, &args.tags) {
+            chosen.profile = apply_overrides(chosen.profile, &overrides);
+            suites.push(chosen);
+        }
+    }
+    if suites.is_empty() {
+        bail!(
+            "no phase of the suites in {} carries any of the tags {:?}",
+            args.dir.display(),
+            args.tags
+        );
+    }
+    let client = connect(
+        args.cluster.kubeconfig.as_deref(),
+        args.cluster.context.as_deref(),
+    )
+    .await?;
+    let cluster = client
+        .apiserver_version()
+        .await
+        .ok()
+        .map(|v| format!("Kubernetes {}", v.git_version));
+    let options = RunOptions::new(FixtureImages::from_env(), Mode::Create);
+    let reporter = TerminalReporter::new(quiet);
+    let mut outcomes = Vec::new();
+    for suite in &suites {
+        let run_id = new_run_id();
+        let (outcome, cleanup_error) = run_session(
+            &client,
+            suite,
+            &run_id,
+            &options,
+            &reporter,
+            false,
+            interrupted(),
+        )
+        .await;
+        let outcome = match outcome {
+            Outcome::Finished(report) => match cleanup_error {
+                None => Ok(report),
+                Some(e) => {
+                    eprintln!("error: cleanup of run {run_id} failed: {e}; run `netreach cleanup`");
+                    Ok(report)
+                }
+            },
+            Outcome::Failed(error) => Err(error.to_string()),
+            Outcome::Panicked(message) => Err(format!("internal error (panic): {message}")),
+            Outcome::Interrupted => {
+                eprintln!("error: interrupted; the run's namespaces and policies were removed");
+                return Ok(130);
+            }
+        };
+        if let Err(error) = &outcome {
+            eprintln!("error: suite {}: {error}", suite.name);
+        }
+        outcomes.push(SuiteRun {
+            suite,
+            profile: suite.profile,
+            outcome,
+        });
+    }
+    let report = build_report(
+        &outcomes,
+        &ReportContext {
+            cluster,
+            plugin: args.plugin.clone(),
+            tags: args.tags.clone(),
+            profile_overrides: args.profile.clone(),
+            baseline,
+        },
+    );
+    let markdown_path = args
+        .markdown
+        .clone()
+        .or_else(|| args.report.as_ref().map(|p| p.with_extension("md")));
+    if let Some(path) = &args.report {
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("report: {}", path.display());
+    }
+    if let Some(path) = &markdown_path {
+        std::fs::write(path, netreach_report::conformance::markdown(&report))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("markdown report: {}", path.display());
+    }
+    println!("{}", netreach_report::conformance::summary_text(&report));
+    Ok(report.exit_code())
+}

@@ -1,0 +1,630 @@
+//! The conformance battery (pure): choosing cases by tag, the report of schema `netreach.conformance/v1` (tallies
+//! per tag, failures with their reproduction, what the cluster chose on each implementation-defined point), the
+//! baseline of known deviations, and the comparison of two reports.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cell::{CellResult, CellStatus, Reach};
+use crate::oracle::{Profile, ProfileSwitch};
+use crate::results::RunReport;
+use crate::suite::Suite;
+
+pub const SCHEMA: &str = "netreach.conformance/v1";
+
+/// Tag every cell that depends on a profile switch carries, whatever its phase says.
+pub const IMPLEMENTATION_DEFINED_TAG: &str = "implementation-defined";
+
+/// The suite with only the phases carrying one of `tags` (all of them when `tags` is empty); `None` when no phase
+/// is left. Phases keep their order and each lists every policy in force, so a subset still runs as written.
+pub fn filter_by_tags(suite: &Suite, tags: &[String]) -> Option<Suite> {
+    if tags.is_empty() {
+        return Some(suite.clone());
+    }
+    let mut out = suite.clone();
+    out.phases
+        .retain(|phase| phase.tags.iter().any(|t| tags.contains(t)));
+    (!out.phases.is_empty()).then_some(out)
+}
+
+/// Parses `--profile`: `switch=true|false` pairs, comma-separated (`ipblock-matches-pod-ips=false`).
+pub fn parse_profile_overrides(text: &str) -> Result<Vec<(ProfileSwitch, bool)>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (name, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("{pair:?}: expected SWITCH=true|false"))?;
+            let switch = ProfileSwitch::ALL
+                .into_iter()
+                .find(|s| s.name() == name.trim())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = ProfileSwitch::ALL.iter().map(|s| s.name()).collect();
+                    format!("unknown switch {name:?} (known: {})", known.join(", "))
+                })?;
+            let value = value
+                .trim()
+                .parse::<bool>()
+                .map_err(|_| format!("{pair:?}: the value must be true or false"))?;
+            Ok((switch, value))
+        })
+        .collect()
+}
+
+pub fn apply_overrides(profile: Profile, overrides: &[(ProfileSwitch, bool)]) -> Profile {
+    overrides
+        .iter()
+        .fold(profile, |p, (switch, value)| p.with(*switch, *value))
+}
+
+/// Known, accepted deviations of one plugin (`suites/conformance/baselines/*.yaml`): a YAML list of
+/// `{suite, phase, from, to, port, observed, reason}`, the format of `netreach run --baseline`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Baseline {
+    pub deviations: Vec<Deviation>,
+}
+
+/// One failing cell accepted as a known deviation: it is reported, and does not fail the battery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deviation {
+    pub suite: String,
+    pub phase: String,
+    pub from: String,
+    pub to: String,
+    pub port: u16,
+    /// What the plugin does (`allow` or `deny`); the entry no longer matches if the plugin changes its answer.
+    pub observed: Reach,
+    /// Why it is accepted: the rule, the evidence, the upstream issue.
+    pub reason: String,
+}
+
+impl Baseline {
+    /// Parses the YAML list; a document of only comments is an empty baseline.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let has_content = text.lines().any(|line| {
+            let line = line.trim();
+            !line.is_empty() && !line.starts_with('#') && line != "---"
+        });
+        if !has_content {
+            return Ok(Self::default());
+        }
+        serde_saphyr::from_str(text)
+            .map(|deviations| Self { deviations })
+            .map_err(|e| {
+                format!(
+                    "not a baseline (a YAML list of {{suite, phase, from, to, port, observed, reason}}): {}",
+                    crate::suite::SuiteError::new(Path::new(""), "", e.to_string()).message
+                )
+            })
+    }
+
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    fn find(&self, suite: &str, phase: &str, cell: &CellResult) -> Option<&Deviation> {
+        self.deviations.iter().find(|d| {
+            d.suite == suite
+                && d.phase == phase
+                && d.from == cell.key.from
+                && d.to == cell.key.to
+                && d.port == cell.key.port
+                && cell.observed.reach() == Some(d.observed)
+        })
+    }
+}
+
+/// The whole battery's report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConformanceReport {
+    pub schema: String,
+    pub netreach_version: String,
+    /// The cluster's API server, as the kubeconfig names it.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// The network plugin, as the person running the battery named it (`--plugin`).
+    #[serde(default)]
+    pub plugin: Option<String>,
+    /// `--tags` (empty: every case).
+    pub tags: Vec<String>,
+    /// `--profile` overrides, as given.
+    #[serde(default)]
+    pub profile_overrides: Option<String>,
+    /// The baseline file, when one was given.
+    #[serde(default)]
+    pub baseline: Option<String>,
+    pub summary: Summary,
+    pub suites: Vec<SuiteReport>,
+    /// Cells that differ from the specification (known deviations included, marked).
+    pub failures: Vec<Failure>,
+    /// Per profile switch: what the profile assumed and what this cluster did.
+    pub implementation_defined: Vec<Choice>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub totals: TagTally,
+    pub by_tag: BTreeMap<String, TagTally>,
+    /// `conformant` (every cell as specified, known deviations aside), `failures`, or `incomplete` (a suite or a
+    /// cell could not be run).
+    pub verdict: String,
+}
+
+/// Counts of one tag (or of everything). A cell that could not be probed never counts as passed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagTally {
+    pub passed: usize,
+    pub failed: usize,
+    /// Failed, but listed in the baseline.
+    pub known_deviations: usize,
+    /// Differs from the profile only on an implementation-defined point: reported, never failed.
+    pub implementation_defined: usize,
+    pub errors: usize,
+    pub skipped: usize,
+}
+
+impl TagTally {
+    fn add(&mut self, status: &ReportStatus) {
+        match status {
+            ReportStatus::Pass => self.passed += 1,
+            ReportStatus::Fail => self.failed += 1,
+            ReportStatus::KnownDeviation => self.known_deviations += 1,
+            ReportStatus::ImplementationDefined => self.implementation_defined += 1,
+            ReportStatus::Error => self.errors += 1,
+            ReportStatus::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for TagTally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} passed, {} failed", self.passed, self.failed)?;
+        for (n, what) in [
+            (self.known_deviations, "known deviations"),
+            (self.implementation_defined, "implementation-defined"),
+            (self.errors, "errors"),
+            (self.skipped, "skipped"),
+        ] {
+            if n > 0 {
+                write!(f, ", {n} {what}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A cell's status in the battery: the run's, with failures the baseline accepts set apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Pass,
+    Fail,
+    KnownDeviation,
+    ImplementationDefined,
+    Error,
+    Skipped,
+}
+
+impl ReportStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "FAIL",
+            Self::KnownDeviation => "known deviation",
+            Self::ImplementationDefined => "implementation-defined",
+            Self::Error => "ERROR",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteReport {
+    pub name: String,
+    pub file: String,
+    pub tags: Vec<String>,
+    /// The profile the oracle assumed for this suite (the suite's, with `--profile` applied).
+    pub profile: Profile,
+    /// Why the suite could not be run to the end (its cells are then missing).
+    #[serde(default)]
+    pub error: Option<String>,
+    pub phases: Vec<PhaseReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseReport {
+    pub name: String,
+    pub tags: Vec<String>,
+    pub policies: Vec<String>,
+    pub cells: Vec<CellReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellReport {
+    /// `from->to:port`.
+    pub cell: String,
+    pub status: ReportStatus,
+    /// The cell's tags: its phase's, plus `implementation-defined` when a profile switch decides it.
+    pub tags: Vec<String>,
+    /// The baseline's reason, for a known deviation.
+    #[serde(default)]
+    pub known_deviation: Option<String>,
+    pub result: CellResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub suite: String,
+    pub phase: String,
+    pub cell: String,
+    pub expected: Option<Reach>,
+    /// `.`, `X`, `!` (error).
+    pub observed: String,
+    pub explanation: Option<String>,
+    /// Commands that reproduce it: the suite, the oracle's reasoning, the probe itself.
+    pub reproduce: Vec<String>,
+    #[serde(default)]
+    pub known_deviation: Option<String>,
+}
+
+/// One implementation-defined point and what this cluster chose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    pub switch: String,
+    /// The value the profile assumed (the suites' default unless `--profile` changed it).
+    pub profile: bool,
+    /// What the cluster did: `Some(v)` when every observed cell agrees on `v`, `None` when they disagree or none
+    /// could be probed.
+    pub observed: Option<bool>,
+    pub note: String,
+    pub cells: Vec<ChoiceCell>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChoiceCell {
+    pub suite: String,
+    pub phase: String,
+    pub cell: String,
+    /// The oracle's verdict under the profile.
+    pub profile_expected: Option<Reach>,
+    pub observed: String,
+    /// The switch's value this cell shows (`None`: not probed, or several switches decide it).
+    pub chose: Option<bool>,
+}
+
+/// One suite's outcome, as the battery hands it to [`build_report`].
+pub struct SuiteRun<'a> {
+    pub suite: &'a Suite,
+    /// The profile the run used.
+    pub profile: Profile,
+    pub outcome: Result<RunReport, String>,
+}
+
+/// Metadata of the battery run.
+#[derive(Debug, Clone, Default)]
+pub struct ReportContext {
+    pub cluster: Option<String>,
+    pub plugin: Option<String>,
+    pub tags: Vec<String>,
+    pub profile_overrides: Option<String>,
+    pub baseline: Option<(String, Baseline)>,
+}
+
+fn note_of(switch: &str) -> String {
+    match switch {
+        "host-network-pods-selected" => "a hostNetwork pod shares the node's network namespace: it is not covered by NetworkPolicy (neither isolated nor selectable by pod selectors)".into(),
+        "ipblock-matches-pod-ips" => "whether an ipBlock matches the IP of a pod (Calico, kube-router: yes; Cilium: no)".into(),
+        "ipblock-matches-node-ips" => "whether an ipBlock matches a node's address, hostNetwork pods included (Cilium only with policy-cidr-match-mode=nodes)".into(),
+        "policy-applies-to-self-traffic" => "whether policies restrict a pod's traffic to itself".into(),
+        other => other.to_owned(),
+    }
+}
+
+/// Builds the report of a battery run.
+pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> ConformanceReport {
+    let baseline = context.baseline.as_ref().map(|(_, b)| b);
+    let mut summary = Summary::default();
+    let mut suites = Vec::new();
+    let mut failures = Vec::new();
+    let mut choices: BTreeMap<String, Choice> = BTreeMap::new();
+    let mut incomplete = false;
+    for run in runs {
+        let suite = run.suite;
+        let file = suite.path.display().to_string();
+        let mut report = SuiteReport {
+            name: suite.name.clone(),
+            file: file.clone(),
+            tags: suite.tags.clone(),
+            profile: run.profile,
+            error: None,
+            phases: Vec::new(),
+        };
+        let run_report = match &run.outcome {
+            Ok(r) => r,
+            Err(e) => {
+                incomplete = true;
+                report.error = Some(e.clone());
+                suites.push(report);
+                continue;
+            }
+        };
+        for phase in &run_report.phases {
+            let phase_tags = suite
+                .phases
+                .iter()
+                .find(|p| p.name == phase.name)
+                .map(|p| p.tags.clone())
+                .unwrap_or_else(|| suite.tags.clone());
+            let mut cells = Vec::new();
+            for cell in &phase.cells {
+                let deviation = baseline.and_then(|b| b.find(&suite.name, &phase.name, cell));
+                let status = match (cell.status(), deviation) {
+                    (CellStatus::Fail, Some(_)) => ReportStatus::KnownDeviation,
+                    (CellStatus::Fail, None) => ReportStatus::Fail,
+                    (CellStatus::Pass, _) => ReportStatus::Pass,
+                    (CellStatus::ImplementationDefined, _) => ReportStatus::ImplementationDefined,
+                    (CellStatus::Error, _) => ReportStatus::Error,
+                    (CellStatus::Skipped, _) => ReportStatus::Skipped,
+                };
+                let mut tags: BTreeSet<String> = phase_tags.iter().cloned().collect();
+                if !cell.implementation_defined.is_empty() {
+                    tags.insert(IMPLEMENTATION_DEFINED_TAG.to_owned());
+                }
+                summary.totals.add(&status);
+                for tag in &tags {
+                    summary.by_tag.entry(tag.clone()).or_default().add(&status);
+                }
+                if status == ReportStatus::Error {
+                    incomplete = true;
+                }
+                let name = cell.key.to_string();
+                if matches!(
+                    status,
+                    ReportStatus::Fail | ReportStatus::KnownDeviation | ReportStatus::Error
+                ) {
+                    failures.push(Failure {
+                        suite: suite.name.clone(),
+                        phase: phase.name.clone(),
+                        cell: name.clone(),
+                        expected: cell.expected,
+                        observed: cell.observed.symbol().to_owned(),
+                        explanation: cell.explanation.clone(),
+                        reproduce: reproduce(suite, &file, &phase.name, cell),
+                        known_deviation: deviation.map(|d| d.reason.clone()),
+                    });
+                }
+                for switch in &cell.implementation_defined {
+                    let value = ProfileSwitch::ALL
+                        .into_iter()
+                        .find(|s| s.name() == switch)
+                        .map(|s| run.profile.get(s))
+                        .unwrap_or_default();
+                    let chose = match (cell.observed.reach(), cell.oracle) {
+                        (Some(seen), Some(oracle)) if cell.implementation_defined.len() == 1 => {
+                            Some(if seen == oracle { value } else { !value })
+                        }
+                        _ => None,
+                    };
+                    let choice = choices.entry(switch.clone()).or_insert_with(|| Choice {
+                        switch: switch.clone(),
+                        profile: value,
+                        observed: None,
+                        note: note_of(switch),
+                        cells: Vec::new(),
+                    });
+                    choice.cells.push(ChoiceCell {
+                        suite: suite.name.clone(),
+                        phase: phase.name.clone(),
+                        cell: name.clone(),
+                        profile_expected: cell.oracle,
+                        observed: cell.observed.symbol().to_owned(),
+                        chose,
+                    });
+                }
+                cells.push(CellReport {
+                    cell: name,
+                    status,
+                    tags: tags.into_iter().collect(),
+                    known_deviation: deviation.map(|d| d.reason.clone()),
+                    result: cell.clone(),
+                });
+            }
+            report.phases.push(PhaseReport {
+                name: phase.name.clone(),
+                tags: phase_tags,
+                policies: phase.policies.clone(),
+                cells,
+            });
+        }
+        suites.push(report);
+    }
+    let implementation_defined: Vec<Choice> = choices
+        .into_values()
+        .map(|mut choice| {
+            let seen: BTreeSet<bool> = choice.cells.iter().filter_map(|c| c.chose).collect();
+            choice.observed = (seen.len() == 1).then(|| *seen.iter().next().unwrap_or(&false));
+            choice
+        })
+        .collect();
+    summary.verdict = if incomplete {
+        "incomplete"
+    } else if summary.totals.failed > 0 {
+        "failures"
+    } else {
+        "conformant"
+    }
+    .to_owned();
+    ConformanceReport {
+        schema: SCHEMA.to_owned(),
+        netreach_version: env!("CARGO_PKG_VERSION").to_owned(),
+        cluster: context.cluster.clone(),
+        plugin: context.plugin.clone(),
+        tags: context.tags.clone(),
+        profile_overrides: context.profile_overrides.clone(),
+        baseline: context.baseline.as_ref().map(|(path, _)| path.clone()),
+        summary,
+        suites,
+        failures,
+        implementation_defined,
+    }
+}
+
+impl ConformanceReport {
+    /// 0 conformant (known deviations aside), 1 some cell fails, 2 something could not be run.
+    pub fn exit_code(&self) -> i32 {
+        match self.summary.verdict.as_str() {
+            "conformant" => 0,
+            "failures" => 1,
+            _ => 2,
+        }
+    }
+
+    /// Reads a report written by `netreach conformance --report`, checking its schema.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        match value.get("schema").and_then(|s| s.as_str()) {
+            Some(SCHEMA) => {}
+            Some(other) => return Err(format!("schema {other:?}, expected {SCHEMA:?}")),
+            None => return Err(format!("no `schema` field (expected {SCHEMA:?})")),
+        }
+        serde_json::from_value(value).map_err(|e| format!("not a {SCHEMA} report: {e}"))
+    }
+}
+
+fn reproduce(suite: &Suite, file: &str, phase: &str, cell: &CellResult) -> Vec<String> {
+    let mut out = vec![
+        format!("netreach run {file}"),
+        format!(
+            "netreach explain {file} --phase {phase} --from {} --to {}",
+            cell.key.from, cell.key.to
+        ),
+    ];
+    if !cell.reproduce.is_empty() {
+        out.push(format!(
+            "{}   # while the run's pods exist (netreach run --keep)",
+            cell.reproduce
+        ));
+    } else if let Some(pod) = suite.pods.iter().find(|p| p.name == cell.key.from)
+        && !cell.url.is_empty()
+    {
+        out.push(format!(
+            "kubectl exec -n {} {} -- curl -sS -o /dev/null -w '%{{http_code}}\\n' --connect-timeout 2 {}   # while the run's pods exist (netreach run --keep)",
+            pod.namespace, pod.name, cell.url
+        ));
+    }
+    out
+}
+
+/// One cell as the comparison sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellState {
+    pub status: ReportStatus,
+    pub observed: String,
+}
+
+impl std::fmt::Display for CellState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (observed {})", self.status.name(), self.observed)
+    }
+}
+
+/// A cell that differs between two reports (`None`: absent from that report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CellDiff {
+    pub suite: String,
+    pub phase: String,
+    pub cell: String,
+    pub a: Option<CellState>,
+    pub b: Option<CellState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub differences: Vec<CellDiff>,
+    pub identical: usize,
+    /// Per switch: (what A's cluster chose, what B's did).
+    pub choices: BTreeMap<String, (Option<bool>, Option<bool>)>,
+    /// Per tag: (A's tally, B's).
+    pub by_tag: BTreeMap<String, (Option<TagTally>, Option<TagTally>)>,
+}
+
+impl Comparison {
+    pub fn is_identical(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
+type CellId = (String, String, String);
+
+fn cell_states(report: &ConformanceReport) -> (Vec<CellId>, BTreeMap<CellId, CellState>) {
+    let mut order = Vec::new();
+    let mut states = BTreeMap::new();
+    for suite in &report.suites {
+        for phase in &suite.phases {
+            for cell in &phase.cells {
+                let id = (suite.name.clone(), phase.name.clone(), cell.cell.clone());
+                order.push(id.clone());
+                states.insert(
+                    id,
+                    CellState {
+                        status: cell.status,
+                        observed: cell.result.observed.symbol().to_owned(),
+                    },
+                );
+            }
+        }
+    }
+    (order, states)
+}
+
+/// Compares two reports cell by cell (status and observation), in A's order, then B's extra cells.
+pub fn compare(a: &ConformanceReport, b: &ConformanceReport) -> Comparison {
+    let (order_a, states_a) = cell_states(a);
+    let (order_b, states_b) = cell_states(b);
+    let mut differences = Vec::new();
+    let mut identical = 0;
+    let extra_b = order_b.iter().filter(|id| !states_a.contains_key(*id));
+    for id in order_a.iter().chain(extra_b) {
+        let (x, y) = (states_a.get(id), states_b.get(id));
+        if x == y {
+            identical += 1;
+        } else {
+            differences.push(CellDiff {
+                suite: id.0.clone(),
+                phase: id.1.clone(),
+                cell: id.2.clone(),
+                a: x.cloned(),
+                b: y.cloned(),
+            });
+        }
+    }
+    let mut choices = BTreeMap::new();
+    for choice in &a.implementation_defined {
+        choices.insert(choice.switch.clone(), (choice.observed, None));
+    }
+    for choice in &b.implementation_defined {
+        choices
+            .entry(choice.switch.clone())
+            .or_insert((None, None))
+            .1 = choice.observed;
+    }
+    let mut by_tag = BTreeMap::new();
+    for (tag, tally) in &a.summary.by_tag {
+        by_tag.insert(tag.clone(), (Some(*tally), None));
+    }
+    for (tag, tally) in &b.summary.by_tag {
+        by_tag.entry(tag.clone()).or_insert((None, None)).1 = Some(*tally);
+    }
+    Comparison {
+        differences,
+        identical,
+        choices,
+        by_tag,
+    }
+}

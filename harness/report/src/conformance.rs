@@ -1,0 +1,319 @@
+//! Rendering of the conformance battery: the Markdown report a vendor can publish, the terminal summary, and the
+//! text of `netreach compare`.
+
+use std::fmt::Write as _;
+
+use netreach_core::conformance::{Choice, Comparison, ConformanceReport, ReportStatus, TagTally};
+
+fn bool_word(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "mixed / not observed",
+    }
+}
+
+fn choice_line(choice: &Choice) -> String {
+    let agree = match choice.observed {
+        Some(v) if v == choice.profile => "as the profile assumes",
+        Some(_) => "differs from the profile",
+        None => "undetermined",
+    };
+    format!(
+        "{}: cluster chose {} (profile {}; {agree}; {} cells)",
+        choice.switch,
+        bool_word(choice.observed),
+        choice.profile,
+        choice.cells.len()
+    )
+}
+
+/// The closing summary printed by `netreach conformance`: per tag counts, failures, implementation-defined choices.
+pub fn summary_text(report: &ConformanceReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "conformance summary ({})", report.summary.verdict);
+    let width = report
+        .summary
+        .by_tag
+        .keys()
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
+    for (tag, tally) in &report.summary.by_tag {
+        let _ = writeln!(out, "  {tag:width$}  {tally}");
+    }
+    for suite in report.suites.iter().filter(|s| s.error.is_some()) {
+        let _ = writeln!(
+            out,
+            "  suite {} could not be run: {}",
+            suite.name,
+            suite.error.as_deref().unwrap_or_default()
+        );
+    }
+    for failure in &report.failures {
+        let kind = if failure.known_deviation.is_some() {
+            "known deviation"
+        } else if failure.observed == "!" {
+            "ERROR"
+        } else {
+            "FAIL"
+        };
+        let _ = writeln!(
+            out,
+            "  {kind} {}/{}/{}: expected {}, observed {}",
+            failure.suite,
+            failure.phase,
+            failure.cell,
+            failure.expected.map(|r| r.symbol()).unwrap_or("?"),
+            failure.observed
+        );
+    }
+    for choice in &report.implementation_defined {
+        let _ = writeln!(out, "  implementation-defined {}", choice_line(choice));
+    }
+    let _ = write!(out, "{}", report.summary.totals);
+    out
+}
+
+fn tally_row(name: &str, t: &TagTally) -> String {
+    format!(
+        "| {name} | {} | {} | {} | {} | {} | {} |\n",
+        t.passed, t.failed, t.known_deviations, t.implementation_defined, t.errors, t.skipped
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The Markdown report: verdict, counts per tag, failures with reproduction, implementation-defined choices,
+/// skipped cells, and every suite's cells.
+pub fn markdown(report: &ConformanceReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# NetworkPolicy conformance report\n");
+    let _ = writeln!(
+        out,
+        "- verdict: **{}**\n- netreach {}\n- cluster: {}\n- network plugin: {}\n- tags: {}\n- profile overrides: {}\n- baseline: {}\n",
+        report.summary.verdict,
+        report.netreach_version,
+        report.cluster.as_deref().unwrap_or("(unknown)"),
+        report.plugin.as_deref().unwrap_or("(not named)"),
+        if report.tags.is_empty() {
+            "all".to_owned()
+        } else {
+            report.tags.join(", ")
+        },
+        report.profile_overrides.as_deref().unwrap_or("none"),
+        report.baseline.as_deref().unwrap_or("none"),
+    );
+    let _ = writeln!(out, "## Results per tag\n");
+    let _ = writeln!(
+        out,
+        "| tag | passed | failed | known deviations | implementation-defined | errors | skipped |\n|---|---|---|---|---|---|---|"
+    );
+    for (tag, tally) in &report.summary.by_tag {
+        out.push_str(&tally_row(tag, tally));
+    }
+    out.push_str(&tally_row("**all**", &report.summary.totals));
+
+    let _ = writeln!(out, "\n## Failures\n");
+    if report.failures.is_empty() {
+        let _ = writeln!(out, "None.");
+    }
+    for failure in &report.failures {
+        let _ = writeln!(
+            out,
+            "### {}/{}/{}{}\n",
+            failure.suite,
+            failure.phase,
+            failure.cell,
+            if failure.known_deviation.is_some() {
+                " (known deviation)"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(
+            out,
+            "- expected `{}`, observed `{}`",
+            failure.expected.map(|r| r.symbol()).unwrap_or("?"),
+            failure.observed
+        );
+        if let Some(reason) = &failure.known_deviation {
+            let _ = writeln!(out, "- baseline: {}", escape(reason));
+        }
+        if let Some(explanation) = &failure.explanation {
+            let _ = writeln!(out, "- why: {}", escape(explanation));
+        }
+        let _ = writeln!(
+            out,
+            "- reproduce:\n\n```sh\n{}\n```\n",
+            failure.reproduce.join("\n")
+        );
+    }
+
+    let _ = writeln!(out, "\n## Implementation-defined points\n");
+    if report.implementation_defined.is_empty() {
+        let _ = writeln!(out, "No cell depended on one.");
+    } else {
+        let _ = writeln!(
+            out,
+            "| point | profile assumes | this cluster chose | cells | meaning |\n|---|---|---|---|---|"
+        );
+        for choice in &report.implementation_defined {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                choice.switch,
+                choice.profile,
+                bool_word(choice.observed),
+                choice.cells.len(),
+                escape(&choice.note)
+            );
+        }
+        for choice in &report.implementation_defined {
+            let _ = writeln!(
+                out,
+                "\n<details><summary>{} cells</summary>\n\n| suite/phase/cell | profile expects | observed | shows |\n|---|---|---|---|",
+                choice.switch
+            );
+            for cell in &choice.cells {
+                let _ = writeln!(
+                    out,
+                    "| {}/{}/{} | {} | {} | {} |",
+                    cell.suite,
+                    cell.phase,
+                    cell.cell,
+                    cell.profile_expected.map(|r| r.symbol()).unwrap_or("?"),
+                    cell.observed,
+                    bool_word(cell.chose)
+                );
+            }
+            let _ = writeln!(out, "\n</details>");
+        }
+    }
+
+    let skipped: Vec<String> = report
+        .suites
+        .iter()
+        .flat_map(|s| {
+            s.phases.iter().flat_map(move |p| {
+                p.cells
+                    .iter()
+                    .filter(|c| c.status == ReportStatus::Skipped)
+                    .map(move |c| {
+                        let reason = match &c.result.observed {
+                            netreach_core::cell::Observation::Skipped { reason } => reason.clone(),
+                            _ => "no expectation".to_owned(),
+                        };
+                        format!("- {}/{}/{}: {}", s.name, p.name, c.cell, escape(&reason))
+                    })
+            })
+        })
+        .collect();
+    let _ = writeln!(out, "\n## Skipped cells\n");
+    if skipped.is_empty() {
+        let _ = writeln!(out, "None.");
+    } else {
+        let _ = writeln!(out, "{}", skipped.join("\n"));
+    }
+
+    let _ = writeln!(out, "\n## Suites\n");
+    for suite in &report.suites {
+        let _ = writeln!(
+            out,
+            "### {} (`{}`; tags: {})\n",
+            suite.name,
+            suite.file,
+            suite.tags.join(", ")
+        );
+        if let Some(error) = &suite.error {
+            let _ = writeln!(out, "Could not be run: {}\n", escape(error));
+        }
+        for phase in &suite.phases {
+            let _ = writeln!(
+                out,
+                "- **{}** ({}): {}",
+                phase.name,
+                if phase.policies.is_empty() {
+                    "no policies".to_owned()
+                } else {
+                    phase.policies.join(", ")
+                },
+                phase
+                    .cells
+                    .iter()
+                    .map(|c| format!(
+                        "`{}` {}{}",
+                        c.cell,
+                        c.result.observed.symbol(),
+                        match c.status {
+                            ReportStatus::Pass => String::new(),
+                            other => format!(" ({})", other.name()),
+                        }
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
+
+fn tally_short(t: Option<&TagTally>) -> String {
+    t.map(ToString::to_string).unwrap_or_else(|| "-".into())
+}
+
+/// `netreach compare`: the differing cells first, then the implementation-defined choices and per-tag counts side by
+/// side.
+pub fn comparison_text(a_name: &str, b_name: &str, cmp: &Comparison) -> String {
+    let mut out = String::new();
+    if cmp.differences.is_empty() {
+        let _ = writeln!(out, "no differences ({} cells identical)", cmp.identical);
+    } else {
+        let _ = writeln!(
+            out,
+            "{} cells differ ({} identical); A = {a_name}, B = {b_name}",
+            cmp.differences.len(),
+            cmp.identical
+        );
+        for diff in &cmp.differences {
+            let side = |s: &Option<netreach_core::conformance::CellState>| {
+                s.as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| "absent".into())
+            };
+            let _ = writeln!(
+                out,
+                "  {}/{}/{}: A {} | B {}",
+                diff.suite,
+                diff.phase,
+                diff.cell,
+                side(&diff.a),
+                side(&diff.b)
+            );
+        }
+    }
+    let _ = writeln!(out, "\nimplementation-defined points (A | B):");
+    for (switch, (a, b)) in &cmp.choices {
+        let marker = if a == b { " " } else { "*" };
+        let _ = writeln!(
+            out,
+            " {marker}{switch}: {} | {}",
+            bool_word(*a),
+            bool_word(*b)
+        );
+    }
+    let _ = writeln!(out, "\nper tag (A | B):");
+    for (tag, (a, b)) in &cmp.by_tag {
+        let marker = if a == b { " " } else { "*" };
+        let _ = writeln!(
+            out,
+            " {marker}{tag}: {} | {}",
+            tally_short(a.as_ref()),
+            tally_short(b.as_ref())
+        );
+    }
+    out
+}
