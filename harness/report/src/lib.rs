@@ -1,6 +1,13 @@
 //! netreach-report: rendering of results for people and machines; knows nothing of clusters.
 
+pub mod assess;
+pub mod baseline;
 pub mod conformance;
 mod grid;
+pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod plan;
+pub mod style;
+pub mod terminal;
 pub mod truth_table;

@@ -1,0 +1,217 @@
+//! The baseline file: known, accepted deviations (`--baseline`), read from and written to YAML text; no file I/O.
+
+use netreach_core::cell::{CellKey, CellStatus, Reach};
+use netreach_core::results::RunReport;
+use serde::{Deserialize, Serialize};
+
+/// One accepted deviation: this cell of this phase of this suite is observed `observed`, and that is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineEntry {
+    pub suite: String,
+    pub phase: String,
+    pub from: String,
+    pub to: String,
+    pub port: u16,
+    /// What the cell is observed to do (`allow` or `deny`); a cell observed otherwise is not covered.
+    pub observed: Reach,
+    /// Why the deviation is accepted (an issue link, the plugin's documented behaviour, ...).
+    pub reason: String,
+}
+
+impl BaselineEntry {
+    pub fn key(&self) -> CellKey {
+        CellKey {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            port: self.port,
+        }
+    }
+
+    /// `suite/phase/from->to:port observed allow`.
+    pub fn label(&self) -> String {
+        format!(
+            "{}/{}/{} observed {}",
+            self.suite,
+            self.phase,
+            self.key(),
+            reach_word(self.observed)
+        )
+    }
+}
+
+/// A list of accepted deviations; entries of other suites than the run's are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Baseline {
+    pub entries: Vec<BaselineEntry>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error(
+        "not a baseline (a YAML list of {{suite, phase, from, to, port, observed, reason}}): {0}"
+    )]
+    Yaml(String),
+}
+
+impl Baseline {
+    /// Parses the YAML list; an empty document (or only comments) is an empty baseline.
+    pub fn parse(text: &str) -> Result<Self, BaselineError> {
+        let has_content = text.lines().any(|line| {
+            let line = line.trim();
+            !line.is_empty() && !line.starts_with('#') && line != "---"
+        });
+        if !has_content {
+            return Ok(Self::default());
+        }
+        let entries: Vec<BaselineEntry> =
+            serde_saphyr::from_str(text).map_err(|e| BaselineError::Yaml(e.to_string()))?;
+        Ok(Self { entries })
+    }
+
+    /// Every failing cell of the run (a wrong allow or deny; never an error), with the same `reason`.
+    pub fn from_failures(report: &RunReport, reason: &str) -> Self {
+        let mut entries = Vec::new();
+        for phase in &report.phases {
+            for cell in &phase.cells {
+                let Some(observed) = cell.observed.reach() else {
+                    continue;
+                };
+                if cell.status() == CellStatus::Fail {
+                    entries.push(BaselineEntry {
+                        suite: report.suite.clone(),
+                        phase: phase.name.clone(),
+                        from: cell.key.from.clone(),
+                        to: cell.key.to.clone(),
+                        port: cell.key.port,
+                        observed,
+                        reason: reason.to_owned(),
+                    });
+                }
+            }
+        }
+        Self { entries }
+    }
+
+    /// The entry that covers this cell as observed, if any.
+    pub fn find(
+        &self,
+        suite: &str,
+        phase: &str,
+        key: &CellKey,
+        observed: Reach,
+    ) -> Option<&BaselineEntry> {
+        self.entries.iter().find(|e| {
+            e.suite == suite
+                && e.phase == phase
+                && e.from == key.from
+                && e.to == key.to
+                && e.port == key.port
+                && e.observed == observed
+        })
+    }
+
+    /// The YAML text `--write-baseline` writes: a header comment, then one flow mapping per entry.
+    pub fn to_yaml(&self) -> String {
+        let mut out = String::from(
+            "# netreach baseline: known, accepted deviations (netreach run --baseline FILE).\n\
+             # A listed cell observed as recorded is reported as known and does not fail the run;\n\
+             # an entry whose cell no longer deviates is reported as stale. Edit the reasons.\n",
+        );
+        if self.entries.is_empty() {
+            out.push_str("[]\n");
+        }
+        for e in &self.entries {
+            out.push_str(&format!(
+                "- {{suite: {}, phase: {}, from: {}, to: {}, port: {}, observed: {}, reason: {}}}\n",
+                quoted(&e.suite),
+                quoted(&e.phase),
+                quoted(&e.from),
+                quoted(&e.to),
+                e.port,
+                reach_word(e.observed),
+                quoted(&e.reason)
+            ));
+        }
+        out
+    }
+}
+
+/// A double-quoted YAML scalar (JSON string syntax is valid YAML).
+fn quoted(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}
+
+pub(crate) fn reach_word(reach: Reach) -> &'static str {
+    match reach {
+        Reach::Allow => "allow",
+        Reach::Deny => "deny",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> BaselineEntry {
+        BaselineEntry {
+            suite: "metadata-access".into(),
+            phase: "metadata-deny".into(),
+            from: "pod1".into(),
+            to: "metadata".into(),
+            port: 32000,
+            observed: Reach::Allow,
+            reason: "kube-router: \"node IP\" hole, see #12".into(),
+        }
+    }
+
+    #[test]
+    fn written_yaml_reads_back() {
+        let baseline = Baseline {
+            entries: vec![entry()],
+        };
+        let text = baseline.to_yaml();
+        assert_eq!(Baseline::parse(&text).unwrap(), baseline);
+        assert_eq!(
+            Baseline::parse(&Baseline::default().to_yaml()).unwrap(),
+            Baseline::default()
+        );
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_empty_baselines() {
+        assert!(Baseline::parse("").unwrap().entries.is_empty());
+        assert!(Baseline::parse("# nothing\n\n").unwrap().entries.is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_errors() {
+        let text = "- {suite: s, phase: p, from: a, to: b, port: 1, observed: allow, reason: r, colour: x}\n";
+        assert!(Baseline::parse(text).is_err());
+        let text = "- {suite: s, phase: p, from: a, to: b, port: 1, observed: maybe, reason: r}\n";
+        assert!(Baseline::parse(text).is_err());
+    }
+
+    #[test]
+    fn find_matches_suite_phase_cell_and_observation() {
+        let baseline = Baseline {
+            entries: vec![entry()],
+        };
+        let key = entry().key();
+        assert!(
+            baseline
+                .find("metadata-access", "metadata-deny", &key, Reach::Allow)
+                .is_some()
+        );
+        assert!(
+            baseline
+                .find("metadata-access", "metadata-deny", &key, Reach::Deny)
+                .is_none()
+        );
+        assert!(
+            baseline
+                .find("other", "metadata-deny", &key, Reach::Allow)
+                .is_none()
+        );
+    }
+}
