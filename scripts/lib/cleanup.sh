@@ -1,5 +1,5 @@
-# Tears down everything `up` made (processes by pid, pods, mounts, netns, bridge, iptables chains, ipsets,
-# cgroups, CNI state, sysctls), also when an earlier run died half-way and only its leftovers remain.
+# Owns teardown: everything `up` made (processes, pods, mounts, netns, bridge, chains, ipsets, cgroups, sysctls).
+# It also works when an earlier run died half-way and only its leftovers remain.
 # shellcheck shell=bash
 
 # Chains and ipsets of kube-proxy, kube-router, kubelet and the CNI plugins (bridge ipMasq, portmap) all start so.

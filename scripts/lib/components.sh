@@ -1,5 +1,4 @@
-# Configures and starts each cluster component (etcd, control plane, containerd, kubelet, kube-proxy,
-# kube-router) in the background, and waits for each to be usable.
+# Owns the components: configures, starts (in the background) and waits for etcd, control plane, containerd, kubelet, kube-proxy, kube-router.
 # shellcheck shell=bash
 
 # Host settings the node needs; the values found before the first `up` are kept so `down` can put them back.

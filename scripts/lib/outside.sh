@@ -1,6 +1,5 @@
-# The "outside" host (a network namespace of our own behind a veth pair, serving HTTP on two addresses) and the
-# egress guard that keeps pod traffic on this machine. Pods reach the outside host through the node (routed; the
-# bridge plugin masquerades pod sources).
+# Owns the "outside" host (our own netns behind a veth, HTTP on two addresses) and the pod egress guard.
+# Pods reach the outside host through the node (routed; the bridge plugin masquerades pod sources).
 # shellcheck shell=bash
 
 OUTSIDE_WWW=$NETREACH_STATE/outside
