@@ -1,0 +1,102 @@
+//! `netreach conformance` and `netreach compare` against the real cluster of `KUBECONFIG`: the metadata cases of
+//! the battery run in one command, the report records skips, the hostNetwork pod and the cluster's choices, and
+//! `compare` finds exactly one edited cell. Without a cluster this fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+/// Runs use fixed namespace names, so the tests of this file take turns.
+static CLUSTER: Mutex<()> = Mutex::new(());
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn netreach(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netreach"))
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .expect("netreach runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn metadata_cases_run_in_one_command_and_compare_finds_one_edited_cell() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = netreach(&[
+        "conformance",
+        "--tags",
+        "metadata",
+        "--baseline",
+        "suites/conformance/baselines/kube-router.yaml",
+        "--report",
+        report.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("conformance summary (conformant)"),
+        "{stdout}"
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["schema"], "netreach.conformance/v1");
+    let metadata = &json["summary"]["by_tag"]["metadata"];
+    assert!(metadata["passed"].as_u64().unwrap() > 0, "{metadata}");
+    assert_eq!(metadata["failed"], 0);
+    // The IPv6 metadata cells are skipped on this single-stack cluster, never passed.
+    assert!(metadata["skipped"].as_u64().unwrap() >= 3, "{metadata}");
+    // The hostNetwork pod is reported as not covered by NetworkPolicy, with what the cluster chose.
+    let choices = json["implementation_defined"].as_array().unwrap();
+    let host = choices
+        .iter()
+        .find(|c| c["switch"] == "host-network-pods-selected")
+        .expect("the hostNetwork pod's cells");
+    assert!(
+        host["note"]
+            .as_str()
+            .unwrap()
+            .contains("not covered by NetworkPolicy")
+    );
+    assert_eq!(host["observed"], false);
+    assert!(dir.path().join("report.md").is_file());
+
+    let same = netreach(&[
+        "compare",
+        report.to_str().unwrap(),
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stdout));
+
+    // Flip one cell's observation and status: compare shows exactly that cell.
+    let mut edited = json.clone();
+    let cell = &mut edited["suites"][0]["phases"][1]["cells"][0];
+    let name = cell["cell"].as_str().unwrap().to_owned();
+    cell["status"] = "fail".into();
+    cell["result"]["observed"] = serde_json::json!({"result": "error", "message": "edited"});
+    let edited_path = dir.path().join("edited.json");
+    std::fs::write(&edited_path, serde_json::to_string(&edited).unwrap()).unwrap();
+    let diff = netreach(&[
+        "compare",
+        report.to_str().unwrap(),
+        edited_path.to_str().unwrap(),
+    ]);
+    let diff_out = text(&diff.stdout);
+    assert_eq!(diff.status.code(), Some(1), "{diff_out}");
+    assert!(diff_out.starts_with("1 cells differ"), "{diff_out}");
+    assert!(diff_out.contains(&format!("/{name}: A pass")), "{diff_out}");
+}
