@@ -93,6 +93,8 @@ pub struct RunArgs {
     /// Image of the server pods (needs sh, httpd). Default: $NETREACH_SERVER_IMAGE, else public busybox.
     #[arg(long)]
     pub server_image: Option<String>,
+    #[command(flatten)]
+    pub outputs: crate::outputs::OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -15,13 +15,14 @@ use crate::signals::interrupted;
 pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     let suite = load_suite(&args.suite)?;
     let options = run_options(&args)?;
+    let baseline = args.outputs.load_baseline()?;
     let client = connect(
         args.cluster.kubeconfig.as_deref(),
         args.cluster.context.as_deref(),
     )
     .await?;
     let run_id = new_run_id();
-    let reporter = TerminalReporter::new(quiet);
+    let reporter = TerminalReporter::new(quiet).with_view(args.outputs.view(), baseline.clone());
     let (outcome, cleanup_error) = run_session(
         &client,
         &suite,
@@ -32,6 +33,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
         interrupted(),
     )
     .await;
+    reporter.finish();
     if let Some(error) = &cleanup_error {
         eprintln!(
             "error: cleanup of run {run_id} failed: {error}; run `netreach cleanup` to retry"
@@ -44,12 +46,14 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     }
     match outcome {
         Outcome::Finished(report) => {
-            let tally = report.tally();
-            println!("{tally}");
+            let summary =
+                args.outputs
+                    .finish(&report, &baseline, crate::outputs::stdout_palette())?;
+            println!("{summary}");
             Ok(if cleanup_error.is_some() {
                 2
             } else {
-                tally.exit_code()
+                summary.exit_code()
             })
         }
         Outcome::Failed(error) => bail!(error),
