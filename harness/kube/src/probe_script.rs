@@ -12,14 +12,33 @@ pub struct CurlTimeouts {
     pub total: Duration,
 }
 
-/// Builds a script that runs one curl per URL in parallel, each on a new connection, and prints
-/// `INDEX EXIT HTTP_CODE` per probe. A missing curl is reported once as `nocurl`.
+/// Builds a script that probes every URL in parallel, each on a new connection, and prints `INDEX EXIT HTTP_CODE`
+/// per probe. A missing curl is reported once as `nocurl`.
+///
+/// With curl >= 7.75 one curl process runs all transfers at once (`--parallel`, with `%{urlnum}` and
+/// `%{exitcode}` in the write-out): one process per exec instead of one per probe, which matters on small nodes
+/// where starting hundreds of curls at once costs seconds of CPU. Older curls get one background curl per URL.
 pub fn probe_script(urls: &[String], timeouts: CurlTimeouts) -> String {
-    let mut script = String::from("command -v curl >/dev/null 2>&1 || { echo nocurl; exit 0; }\n");
-    script.push_str(&format!(
-        "p() {{ c=$(curl -s -o /dev/null -w '%{{http_code}}' --connect-timeout {:.3} --max-time {:.3} -H 'Connection: close' \"$2\" 2>/dev/null); echo \"$1 $? $c\"; }}\n",
+    let limits = format!(
+        "--connect-timeout {:.3} --max-time {:.3}",
         timeouts.connect.as_secs_f64(),
         timeouts.total.as_secs_f64()
+    );
+    let mut script = String::from("command -v curl >/dev/null 2>&1 || { echo nocurl; exit 0; }\n");
+    script.push_str("set -- $(curl --version 2>/dev/null); v=${2:-0.0}; maj=${v%%.*}; min=${v#*.}; min=${min%%.*}\n");
+    script.push_str(
+        "if [ \"$maj\" -gt 7 ] 2>/dev/null || { [ \"$maj\" -eq 7 ] && [ \"$min\" -ge 75 ]; } 2>/dev/null; then\n",
+    );
+    script.push_str(&format!(
+        "curl -Z --parallel-immediate --parallel-max {} -g -s -H 'Connection: close' {limits} -w '%{{urlnum}} %{{exitcode}} %{{http_code}}\\n'",
+        urls.len().clamp(1, 300)
+    ));
+    for url in urls {
+        script.push_str(&format!(" -o /dev/null {}", shell_quote(url)));
+    }
+    script.push_str(" 2>/dev/null\nexit 0\nfi\n");
+    script.push_str(&format!(
+        "p() {{ c=$(curl -g -s -o /dev/null -w '%{{http_code}}' {limits} -H 'Connection: close' \"$2\" 2>/dev/null); echo \"$1 $? $c\"; }}\n"
     ));
     for (index, url) in urls.iter().enumerate() {
         script.push_str(&format!("p {index} {} &\n", shell_quote(url)));
@@ -81,9 +100,58 @@ mod tests {
             timeouts,
         );
         assert!(script.contains("--connect-timeout 1.500 --max-time 4.000"));
+        assert!(script.contains(
+            "-o /dev/null 'http://10.0.0.1:80/' -o /dev/null 'http://x/it'\\''s' 2>/dev/null\n"
+        ));
+        assert!(script.contains("curl -Z --parallel-immediate --parallel-max 2 -g "));
         assert!(script.contains("p 0 'http://10.0.0.1:80/' &\n"));
         assert!(script.contains(r"p 1 'http://x/it'\''s' &"));
         assert!(script.ends_with("wait\n"));
+    }
+
+    /// Runs the script with a fake `curl` of the given version; returns its output lines, sorted, joined by `|`.
+    fn run_with_fake_curl(version: &str) -> String {
+        let dir = std::env::temp_dir().join(format!(
+            "netreach-fake-curl-{}-{version}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fake = format!(
+            "#!/bin/sh\ncase \"$1\" in --version) echo 'curl {version} (x86_64-pc-linux-gnu)'; exit 0;; esac\n\
+             n=0; for a in \"$@\"; do case $a in http*) [ \"$1\" = -Z ] && echo \"$n 0 201\"; n=$((n+1));; esac; done\n\
+             [ \"$1\" = -Z ] || printf 200\n"
+        );
+        let path = dir.join("curl");
+        std::fs::write(&path, fake).unwrap();
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&path)
+            .status()
+            .unwrap();
+        let timeouts = CurlTimeouts {
+            connect: Duration::from_secs(1),
+            total: Duration::from_secs(2),
+        };
+        let script = probe_script(&["http://a/".into(), "http://b/".into()], timeouts);
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env("PATH", format!("{}:/usr/bin:/bin", dir.display()))
+            .output()
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let mut lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+        lines.sort_unstable();
+        lines.join("|")
+    }
+
+    #[test]
+    fn new_curls_run_one_parallel_process_old_ones_one_curl_per_url() {
+        // The fake prints 201 from the parallel form and 200 per single curl (with the shell adding `N EXIT`).
+        assert_eq!(run_with_fake_curl("8.11.1"), "0 0 201|1 0 201");
+        assert_eq!(run_with_fake_curl("7.75.0"), "0 0 201|1 0 201");
+        assert_eq!(run_with_fake_curl("7.74.0"), "0 0 200|1 0 200");
+        assert_eq!(run_with_fake_curl("7.52.1"), "0 0 200|1 0 200");
     }
 
     #[test]
