@@ -84,7 +84,7 @@ pub struct RunArgs {
     /// How long fixtures may take to become Ready [default: 120].
     #[arg(long, value_name = "SECONDS")]
     pub ready_timeout: Option<f64>,
-    /// Execs in flight at once, each running all pending probes of one source pod [default: 16].
+    /// Execs in flight at once, each running all pending probes of one source pod [default: 32].
     #[arg(long, value_name = "N")]
     pub exec_concurrency: Option<usize>,
     /// Image of the source pods (needs sh and curl). Default: $NETREACH_PROBE_IMAGE, else a public curl image.

@@ -1,6 +1,6 @@
 //! Running a suite: deploy, then per phase apply policies and probe until cells settle; results go out as events.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
 use crate::policies::{PolicyApplier, PolicyKey};
 use crate::probe_script::CurlTimeouts;
-use crate::prober::{ProbeOptions, ProbeTarget, probe_all};
+use crate::prober::{ProbeOptions, ProbeTarget, Update, probe_until_settled};
 use crate::reproduce::reproduce_command;
 use crate::world::deployed_world;
 
@@ -34,7 +34,7 @@ pub struct RunOptions {
 
 impl RunOptions {
     /// The defaults every entry point starts from: 2 s connect timeout, 30 s to settle, 120 s to be Ready,
-    /// 16 execs in flight, 64 probes per exec, 0.5 s between probe rounds.
+    /// 32 execs in flight, 64 probes per exec, 0.5 s between probe rounds.
     pub fn new(images: FixtureImages, mode: Mode) -> Self {
         let connect = Duration::from_secs(2);
         Self {
@@ -48,7 +48,7 @@ impl RunOptions {
                     connect,
                     total: connect + Duration::from_secs(2),
                 },
-                exec_concurrency: 16,
+                exec_concurrency: 32,
                 probes_per_exec: 64,
             },
         }
@@ -294,44 +294,42 @@ impl Runner<'_> {
             }
         }
 
-        let mut round = 0;
-        loop {
-            round += 1;
-            let observed = probe_all(
-                &self.client,
-                &fixtures.sources,
-                &targets,
-                &self.options.probe,
-            )
-            .await;
-            let mut settled_now = BTreeSet::new();
-            for (key, observation) in observed {
-                let Some(cell) = cells.get_mut(&key) else {
-                    continue;
-                };
-                cell.attempts += 1;
-                let matches = observation.reach().is_some() && observation.reach() == cell.expected;
-                cell.observed = observation;
-                if matches {
-                    cell.settled_after = Some(start.elapsed());
-                    settled_now.insert(key);
+        let phase_name = phase.name.clone();
+        probe_until_settled(
+            &self.client,
+            &fixtures.sources,
+            targets,
+            &self.options.probe,
+            self.options.retry_interval,
+            start + self.options.settle_timeout,
+            |update| match update {
+                Update::Observed(key, observation) => {
+                    let Some(cell) = cells.get_mut(&key) else {
+                        return true;
+                    };
+                    cell.attempts += 1;
+                    let matches =
+                        observation.reach().is_some() && observation.reach() == cell.expected;
+                    if matches {
+                        cell.settled_after = Some(start.elapsed());
+                    } else {
+                        tracing::debug!(phase = %phase_name, cell = ?key, observed = ?observation, "not as expected yet");
+                    }
+                    cell.observed = observation;
+                    matches
                 }
-            }
-            targets.retain(|t| !settled_now.contains(&t.key));
-            let settled = cells.len() - targets.len();
-            self.sink.emit(RunEvent::ProbeRound {
-                phase: phase.name.clone(),
-                round,
-                settled,
-                pending: targets.len(),
-            });
-            if targets.is_empty()
-                || start.elapsed() + self.options.retry_interval > self.options.settle_timeout
-            {
-                break;
-            }
-            tokio::time::sleep(self.options.retry_interval).await;
-        }
+                Update::RoundDone { round, pending } => {
+                    self.sink.emit(RunEvent::ProbeRound {
+                        phase: phase_name.clone(),
+                        round,
+                        settled: cells.len() - pending,
+                        pending,
+                    });
+                    false
+                }
+            },
+        )
+        .await;
         PhaseResult {
             name: phase.name.clone(),
             policies,

@@ -57,8 +57,13 @@ pub async fn run_session(
         return (outcome, None);
     }
     sink.emit(RunEvent::CleaningUp);
+    let started = std::time::Instant::now();
     let cleanup = cleanup_run(client, run_id, Duration::from_secs(120))
         .await
         .err();
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "cleanup done (namespaces gone)"
+    );
     (outcome, cleanup)
 }
