@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use netreach_core::baseline::Baseline;
 use netreach_core::results::RunReport;
 use netreach_report::assess::{Assessment, Summary};
-use netreach_report::baseline::Baseline;
 use netreach_report::style::Palette;
 use netreach_report::terminal::View;
 

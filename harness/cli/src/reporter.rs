@@ -6,9 +6,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use netreach_core::baseline::Baseline;
 use netreach_core::events::{EventSink, RunEvent};
 use netreach_report::assess::phase_verdicts;
-use netreach_report::baseline::Baseline;
 use netreach_report::style::Palette;
 use netreach_report::terminal::{View, write_phase};
 

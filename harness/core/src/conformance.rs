@@ -3,10 +3,10 @@
 //! baseline of known deviations, and the comparison of two reports.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::Baseline;
 use crate::cell::{CellResult, CellStatus, Reach};
 use crate::oracle::{Profile, ProfileSwitch};
 use crate::results::RunReport;
@@ -58,65 +58,6 @@ pub fn apply_overrides(profile: Profile, overrides: &[(ProfileSwitch, bool)]) ->
     overrides
         .iter()
         .fold(profile, |p, (switch, value)| p.with(*switch, *value))
-}
-
-/// Known, accepted deviations of one plugin (`suites/conformance/baselines/*.yaml`): a YAML list of
-/// `{suite, phase, from, to, port, observed, reason}`, the format of `netreach run --baseline`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Baseline {
-    pub deviations: Vec<Deviation>,
-}
-
-/// One failing cell accepted as a known deviation: it is reported, and does not fail the battery.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Deviation {
-    pub suite: String,
-    pub phase: String,
-    pub from: String,
-    pub to: String,
-    pub port: u16,
-    /// What the plugin does (`allow` or `deny`); the entry no longer matches if the plugin changes its answer.
-    pub observed: Reach,
-    /// Why it is accepted: the rule, the evidence, the upstream issue.
-    pub reason: String,
-}
-
-impl Baseline {
-    /// Parses the YAML list; a document of only comments is an empty baseline.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let has_content = text.lines().any(|line| {
-            let line = line.trim();
-            !line.is_empty() && !line.starts_with('#') && line != "---"
-        });
-        if !has_content {
-            return Ok(Self::default());
-        }
-        serde_saphyr::from_str(text)
-            .map(|deviations| Self { deviations })
-            .map_err(|e| {
-                format!(
-                    "not a baseline (a YAML list of {{suite, phase, from, to, port, observed, reason}}): {}",
-                    crate::suite::SuiteError::new(Path::new(""), "", e.to_string()).message
-                )
-            })
-    }
-
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    fn find(&self, suite: &str, phase: &str, cell: &CellResult) -> Option<&Deviation> {
-        self.deviations.iter().find(|d| {
-            d.suite == suite
-                && d.phase == phase
-                && d.from == cell.key.from
-                && d.to == cell.key.to
-                && d.port == cell.key.port
-                && cell.observed.reach() == Some(d.observed)
-        })
-    }
 }
 
 /// The whole battery's report.
@@ -362,7 +303,11 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
                 .unwrap_or_else(|| suite.tags.clone());
             let mut cells = Vec::new();
             for cell in &phase.cells {
-                let deviation = baseline.and_then(|b| b.find(&suite.name, &phase.name, cell));
+                let deviation = baseline
+                    .zip(cell.observed.reach())
+                    .and_then(|(b, observed)| {
+                        b.find(&suite.name, &phase.name, &cell.key, observed)
+                    });
                 let status = match (cell.status(), deviation) {
                     (CellStatus::Fail, Some(_)) => ReportStatus::KnownDeviation,
                     (CellStatus::Fail, None) => ReportStatus::Fail,

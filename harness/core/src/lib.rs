@@ -1,5 +1,6 @@
 //! netreach-core: the pure core of netreach — suite model, cells, expectations, oracle and results; no cluster I/O.
 
+pub mod baseline;
 pub mod cell;
 pub mod conformance;
 pub mod events;

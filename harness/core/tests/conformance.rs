@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, DenyKind, Observation, Reach};
 use netreach_core::conformance::{
-    Baseline, ConformanceReport, ReportContext, ReportStatus, SuiteRun, build_report, compare,
+    ConformanceReport, ReportContext, ReportStatus, SuiteRun, build_report, compare,
     filter_by_tags, parse_profile_overrides,
 };
 use netreach_core::oracle::{Profile, ProfileSwitch};
@@ -266,7 +267,7 @@ fn a_baseline_entry_stops_matching_when_the_observation_changes() {
     assert!(
         Baseline::parse("# nothing yet\n")
             .unwrap()
-            .deviations
+            .entries
             .is_empty()
     );
     assert!(Baseline::parse("- {suite: s}\n").is_err());

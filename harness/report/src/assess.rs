@@ -5,7 +5,7 @@ use netreach_core::cell::{CellResult, CellStatus};
 use netreach_core::results::{PhaseResult, RunReport};
 use serde::Serialize;
 
-use crate::baseline::{Baseline, BaselineEntry, reach_word};
+use netreach_core::baseline::{Baseline, BaselineEntry, reach_word};
 
 /// How a cell counts in the report.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,6 @@
 //! netreach-report: rendering of results for people and machines; knows nothing of clusters.
 
 pub mod assess;
-pub mod baseline;
 pub mod conformance;
 mod grid;
 pub mod json;

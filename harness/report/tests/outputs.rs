@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use netreach_core::baseline::{Baseline, BaselineEntry};
 use netreach_core::cell::{CellKey, CellResult, DenyKind, Observation, Reach};
 use netreach_core::results::{PhaseResult, RunReport};
 use netreach_report::assess::{Assessment, Verdict};
-use netreach_report::baseline::{Baseline, BaselineEntry};
 use netreach_report::json::write_json;
 use netreach_report::junit::write_junit;
 use netreach_report::markdown::write_markdown;

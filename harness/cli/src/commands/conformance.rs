@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use netreach_core::baseline::Baseline;
 use netreach_core::conformance::{
-    Baseline, ReportContext, SuiteRun, apply_overrides, build_report, filter_by_tags,
-    parse_profile_overrides,
+    ReportContext, SuiteRun, apply_overrides, build_report, filter_by_tags, parse_profile_overrides,
 };
 use netreach_core::suite::{Suite, load_suite};
 use netreach_kube::{FixtureImages, Mode, Outcome, RunOptions, connect, new_run_id, run_session};

@@ -1,7 +1,9 @@
-//! The baseline file: known, accepted deviations (`--baseline`), read from and written to YAML text; no file I/O.
+//! The baseline file: known, accepted deviations of a plugin (`run --baseline`, `conformance --baseline`), as YAML.
 
-use netreach_core::cell::{CellKey, CellStatus, Reach};
-use netreach_core::results::RunReport;
+use std::path::Path;
+
+use crate::cell::{CellKey, CellStatus, Reach};
+use crate::results::RunReport;
 use serde::{Deserialize, Serialize};
 
 /// One accepted deviation: this cell of this phase of this suite is observed `observed`, and that is known.
@@ -67,6 +69,12 @@ impl Baseline {
         let entries: Vec<BaselineEntry> =
             serde_saphyr::from_str(text).map_err(|e| BaselineError::Yaml(e.to_string()))?;
         Ok(Self { entries })
+    }
+
+    /// Reads and parses a baseline file; errors name the file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// Every failing cell of the run (a wrong allow or deny; never an error), with the same `reason`.
@@ -142,7 +150,7 @@ fn quoted(text: &str) -> String {
     serde_json::Value::String(text.to_owned()).to_string()
 }
 
-pub(crate) fn reach_word(reach: Reach) -> &'static str {
+pub fn reach_word(reach: Reach) -> &'static str {
     match reach {
         Reach::Allow => "allow",
         Reach::Deny => "deny",
