@@ -7,11 +7,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, CellStatus};
 use netreach_core::results::RunReport;
 use netreach_core::suite::{Suite, load_suite};
 use netreach_kube::{FixtureImages, Mode, Outcome, RunOptions, connect, new_run_id, run_session};
-use netreach_report::truth_table::describe;
+use netreach_report::assess::{Verdict, phase_verdicts};
+use netreach_report::style::Palette;
+use netreach_report::terminal::{View, describe, write_phase};
 
 fn main() {
     let args = Arguments::from_args();
@@ -40,9 +43,17 @@ fn main() {
     for (suite, names) in to_run {
         let report: Result<RunReport, String> = runtime.block_on(run_suite(&suite));
         if let Ok(report) = &report {
-            for phase in &report.phases {
+            for (index, phase) in report.phases.iter().enumerate() {
+                let verdicts = phase_verdicts(&report.suite, phase, &Baseline::default());
                 let mut out = Vec::new();
-                let _ = netreach_report::truth_table::write_phase(&mut out, 0, phase);
+                let _ = write_phase(
+                    &mut out,
+                    View::Compact,
+                    index,
+                    phase,
+                    &verdicts,
+                    Palette::PLAIN,
+                );
                 eprintln!("{}", String::from_utf8_lossy(&out));
             }
         }
@@ -76,9 +87,13 @@ fn check(cell: Option<CellResult>, run_error: Option<String>) -> Result<(), Fail
         return Err(format!("the suite could not be run: {error}").into());
     }
     let cell = cell.ok_or("the run produced no result for this cell")?;
+    // A difference on an implementation-defined point is reported, not failed (as `netreach run` does).
     match cell.status() {
-        CellStatus::Pass => Ok(()),
-        _ => Err(describe(&cell).into()),
+        CellStatus::Pass | CellStatus::ImplementationDefined => Ok(()),
+        _ => {
+            let verdict = Verdict::of("", "", &cell, &Baseline::default());
+            Err(describe(&cell, &verdict).into())
+        }
     }
 }
 

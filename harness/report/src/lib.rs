@@ -9,4 +9,3 @@ pub mod markdown;
 pub mod plan;
 pub mod style;
 pub mod terminal;
-pub mod truth_table;

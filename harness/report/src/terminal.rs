@@ -7,7 +7,7 @@ use netreach_core::cell::{CellResult, DenyKind, Observation};
 use netreach_core::results::PhaseResult;
 
 use crate::assess::{Assessment, StaleEntry, Summary, Verdict};
-use crate::grid::{column_label, grid, ordered_unique};
+use crate::grid::{column_label, grid, ordered_unique, policies_label};
 use crate::style::{Palette, visible_width};
 
 /// Which terminal view `netreach run` prints per phase.
@@ -32,11 +32,7 @@ pub fn write_phase<W: Write>(
     verdicts: &[Verdict],
     palette: Palette,
 ) -> io::Result<()> {
-    let policies = if phase.policies.is_empty() {
-        "none".to_owned()
-    } else {
-        phase.policies.join(", ")
-    };
+    let policies = policies_label(&phase.policies);
     writeln!(
         out,
         "phase {} {} (policies: {policies})",
