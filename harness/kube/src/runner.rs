@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub settle_timeout: Duration,
     /// Pause between probe rounds of the cells that do not match yet.
     pub retry_interval: Duration,
+    /// The earliest time after applying a phase's policies at which the confirmation round re-probes every cell.
+    pub confirm_after: Duration,
     pub probe: ProbeOptions,
 }
 
@@ -43,6 +45,7 @@ impl RunOptions {
             ready_timeout: Duration::from_secs(120),
             settle_timeout: Duration::from_secs(30),
             retry_interval: Duration::from_millis(500),
+            confirm_after: Duration::from_secs(1),
             probe: ProbeOptions {
                 curl: CurlTimeouts {
                     connect,
@@ -295,39 +298,57 @@ impl Runner<'_> {
         }
 
         let phase_name = phase.name.clone();
+        let settle_by = start + self.options.settle_timeout;
+        let mut on_update = |update| match update {
+            Update::Observed(key, observation) => {
+                let Some(cell) = cells.get_mut(&key) else {
+                    return true;
+                };
+                cell.attempts += 1;
+                let matches = observation.reach().is_some() && observation.reach() == cell.expected;
+                if matches {
+                    cell.settled_after = Some(start.elapsed());
+                } else {
+                    tracing::debug!(phase = %phase_name, cell = ?key, observed = ?observation, "not as expected yet");
+                }
+                cell.observed = observation;
+                matches
+            }
+            Update::RoundDone { round, pending } => {
+                self.sink.emit(RunEvent::ProbeRound {
+                    phase: phase_name.clone(),
+                    round,
+                    settled: cells.len() - pending,
+                    pending,
+                });
+                false
+            }
+        };
+        let (client, sources, probe) = (&self.client, &fixtures.sources, &self.options.probe);
+        let retry = self.options.retry_interval;
         probe_until_settled(
-            &self.client,
-            &fixtures.sources,
+            client,
+            sources,
+            targets.clone(),
+            probe,
+            retry,
+            settle_by,
+            &mut on_update,
+        )
+        .await;
+        // A cell can match on the state before the phase's policies took effect (an allow seen before the deny was
+        // enforced). Once everything matched, and no sooner than `confirm_after` past the apply, every cell is probed
+        // once more; a cell that no longer matches is probed again until it does or the deadline passes.
+        let confirm_at = start + self.options.confirm_after;
+        tokio::time::sleep_until(confirm_at.into()).await;
+        probe_until_settled(
+            client,
+            sources,
             targets,
-            &self.options.probe,
-            self.options.retry_interval,
-            start + self.options.settle_timeout,
-            |update| match update {
-                Update::Observed(key, observation) => {
-                    let Some(cell) = cells.get_mut(&key) else {
-                        return true;
-                    };
-                    cell.attempts += 1;
-                    let matches =
-                        observation.reach().is_some() && observation.reach() == cell.expected;
-                    if matches {
-                        cell.settled_after = Some(start.elapsed());
-                    } else {
-                        tracing::debug!(phase = %phase_name, cell = ?key, observed = ?observation, "not as expected yet");
-                    }
-                    cell.observed = observation;
-                    matches
-                }
-                Update::RoundDone { round, pending } => {
-                    self.sink.emit(RunEvent::ProbeRound {
-                        phase: phase_name.clone(),
-                        round,
-                        settled: cells.len() - pending,
-                        pending,
-                    });
-                    false
-                }
-            },
+            probe,
+            retry,
+            settle_by,
+            &mut on_update,
         )
         .await;
         PhaseResult {
