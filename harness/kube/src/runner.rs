@@ -1,5 +1,6 @@
 //! Running a suite: deploy, then per phase apply policies and probe until cells settle; results go out as events.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -299,8 +300,10 @@ impl Runner<'_> {
 
         let phase_name = phase.name.clone();
         let settle_by = start + self.options.settle_timeout;
-        let mut on_update = |update| match update {
+        let cells = RefCell::new(cells);
+        let on_update = |update| match update {
             Update::Observed(key, observation) => {
+                let mut cells = cells.borrow_mut();
                 let Some(cell) = cells.get_mut(&key) else {
                     return true;
                 };
@@ -318,7 +321,7 @@ impl Runner<'_> {
                 self.sink.emit(RunEvent::ProbeRound {
                     phase: phase_name.clone(),
                     round,
-                    settled: cells.len() - pending,
+                    settled: cells.borrow().len() - pending,
                     pending,
                 });
                 false
@@ -333,28 +336,39 @@ impl Runner<'_> {
             probe,
             retry,
             settle_by,
-            &mut on_update,
+            &on_update,
         )
         .await;
         // A cell can match on the state before the phase's policies took effect (an allow seen before the deny was
-        // enforced). Once everything matched, and no sooner than `confirm_after` past the apply, every cell is probed
-        // once more; a cell that no longer matches is probed again until it does or the deadline passes.
-        let confirm_at = start + self.options.confirm_after;
-        tokio::time::sleep_until(confirm_at.into()).await;
+        // enforced). Once everything matched, the cells that matched sooner than `confirm_after` past the apply are
+        // probed once more, no sooner than that; one that no longer matches is probed again until it does or the
+        // deadline passes.
+        let confirm_after = self.options.confirm_after;
+        let early: Vec<ProbeTarget> = targets
+            .into_iter()
+            .filter(|t| {
+                let settled = cells.borrow().get(&t.key).and_then(|c| c.settled_after);
+                settled.is_some_and(|after| after < confirm_after)
+            })
+            .collect();
+        tokio::time::sleep_until((start + confirm_after).into()).await;
         probe_until_settled(
             client,
             sources,
-            targets,
+            early,
             probe,
             retry,
             settle_by,
-            &mut on_update,
+            &on_update,
         )
         .await;
         PhaseResult {
             name: phase.name.clone(),
             policies,
-            cells: order.iter().filter_map(|key| cells.remove(key)).collect(),
+            cells: {
+                let mut cells = cells.into_inner();
+                order.iter().filter_map(|key| cells.remove(key)).collect()
+            },
             probe_millis: start.elapsed().as_millis() as u64,
         }
     }
