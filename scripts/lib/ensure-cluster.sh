@@ -2,19 +2,20 @@
 # shellcheck shell=bash
 
 ensure_cluster() { # netreach-binary
-  local netreach=$1
-  if [ -z "${KUBECONFIG:-}" ] && [ -n "$(scripts/cluster env 2>/dev/null | grep KUBECONFIG || true)" ] &&
-    scripts/cluster status >/dev/null 2>&1; then
-    eval "$(scripts/cluster env)"
+  local netreach=$1 local_kubeconfig
+  local_kubeconfig=$(scripts/cluster env | sed -n 's/^export KUBECONFIG=//p')
+  # With no kubeconfig of the user's, a running local cluster is the configured one.
+  if [ -z "${KUBECONFIG:-}" ] && [ ! -f "$HOME/.kube/config" ] && [ -f "$local_kubeconfig" ]; then
+    export KUBECONFIG=$local_kubeconfig
   fi
-  if { [ -n "${KUBECONFIG:-}" ] || [ -f "$HOME/.kube/config" ]; } && "$netreach" ping >/dev/null 2>&1; then
-    echo "using the configured cluster ($("$netreach" ping 2>&1))" >&2
+  if "$netreach" ping >/dev/null 2>&1; then
+    echo "using the cluster of ${KUBECONFIG:-$HOME/.kube/config}" >&2
   else
     echo "no reachable cluster configured: bringing up the local one (scripts/cluster up)" >&2
     scripts/cluster up
-    eval "$(scripts/cluster env)"
+    export KUBECONFIG=$local_kubeconfig
   fi
-  if [ "${KUBECONFIG:-}" = "$(scripts/cluster env | sed -n 's/^export KUBECONFIG=//p')" ]; then
+  if [ "${KUBECONFIG:-}" = "$local_kubeconfig" ]; then
     export NETREACH_LOCAL_CLUSTER=1
     eval "$(scripts/cluster env)"
   fi
