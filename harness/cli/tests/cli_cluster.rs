@@ -2,9 +2,7 @@
 //! cluster untouched, SIGINT cleanup, and probing existing pods without changing them. Without a cluster these fail.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::Mutex;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Namespace, Pod};
@@ -12,52 +10,8 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
 
-/// Runs share fixed namespace names, so the tests of this file take turns.
-static CLUSTER: Mutex<()> = Mutex::new(());
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn netreach(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netreach"))
-        .args(args)
-        .output()
-        .expect("netreach runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A copy of the seed suite and its manifests in a temp dir, with `edit` applied to the file ending in `file`.
-fn seed_copy(file: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    for relative in [
-        "suites/metadata-access.yaml",
-        "manifests/metadata-access/13_metadata-deny.yaml",
-        "manifests/metadata-access/13_metadata-allow.yaml",
-    ] {
-        let target = dir.path().join(relative);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        let content = std::fs::read_to_string(repo().join(relative)).unwrap();
-        std::fs::write(
-            &target,
-            if relative.ends_with(file) {
-                edit(content)
-            } else {
-                content
-            },
-        )
-        .unwrap();
-    }
-    let suite = dir
-        .path()
-        .join("suites/metadata-access.yaml")
-        .display()
-        .to_string();
-    (dir, suite)
-}
+mod support;
+use support::{CLUSTER, SEED_EXCEPT, netreach, repo, seed_copy, text};
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
@@ -155,9 +109,7 @@ fn seed_suite_passes_and_leaves_nothing_behind() {
 #[test]
 fn deny_without_except_fails_exactly_the_metadata_cells() {
     let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
-    let (_dir, suite) = seed_copy("13_metadata-deny.yaml", |t| {
-        t.replace("        except:\n        - 192.168.100.21/32\n", "")
-    });
+    let (_dir, suite) = seed_copy("13_metadata-deny.yaml", |t| t.replace(SEED_EXCEPT, ""));
     let out = netreach(&["run", &suite, "-q", "--settle-timeout", "4"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
@@ -273,9 +225,7 @@ fn unreachable_cluster_exits_2_with_one_line() {
 fn sigint_while_probing_exits_nonzero_and_removes_everything() {
     let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     // A broken policy keeps the run re-probing for its whole settle timeout: a wide window to interrupt.
-    let (_dir, suite) = seed_copy("13_metadata-deny.yaml", |t| {
-        t.replace("        except:\n        - 192.168.100.21/32\n", "")
-    });
+    let (_dir, suite) = seed_copy("13_metadata-deny.yaml", |t| t.replace(SEED_EXCEPT, ""));
     let mut child = Command::new(env!("CARGO_BIN_EXE_netreach"))
         .args(["run", &suite, "--settle-timeout", "60"])
         .stdout(Stdio::piped())

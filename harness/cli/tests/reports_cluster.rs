@@ -3,27 +3,11 @@
 //! command that gives the observed result by hand; a baseline written from the broken run makes it pass with known
 //! cells, and the fixed policy reports the entries as stale. Without a cluster these fail.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Mutex;
 
-/// Runs share fixed namespace names, so the tests of this file take turns.
-static CLUSTER: Mutex<()> = Mutex::new(());
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn netreach(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netreach"))
-        .args(args)
-        .output()
-        .expect("netreach runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod support;
+use support::{CLUSTER, SEED_EXCEPT, netreach, repo, seed_copy_into, text};
 
 fn show(out: &Output) -> String {
     format!(
@@ -36,24 +20,14 @@ fn show(out: &Output) -> String {
 
 /// The seed suite and its manifests copied to `dir`, the deny policy without its `except` when `broken`.
 fn seed_copy(dir: &Path, broken: bool) -> String {
-    for relative in [
-        "suites/metadata-access.yaml",
-        "manifests/metadata-access/13_metadata-deny.yaml",
-        "manifests/metadata-access/13_metadata-allow.yaml",
-    ] {
-        let target = dir.join(relative);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        let mut content = std::fs::read_to_string(repo().join(relative)).unwrap();
-        if broken && relative.ends_with("13_metadata-deny.yaml") {
-            let except = "        except:\n        - 192.168.100.21/32\n";
-            assert!(content.contains(except));
-            content = content.replace(except, "");
+    seed_copy_into(dir, "13_metadata-deny.yaml", |content| {
+        if broken {
+            assert!(content.contains(SEED_EXCEPT));
+            content.replace(SEED_EXCEPT, "")
+        } else {
+            content
         }
-        std::fs::write(&target, content).unwrap();
-    }
-    dir.join("suites/metadata-access.yaml")
-        .display()
-        .to_string()
+    })
 }
 
 fn junit(path: &Path) -> quick_junit::Report {

@@ -1,0 +1,57 @@
+//! What the cluster test files share: the repository root, running the binary, and copies of the seed suite.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+/// Runs share fixed namespace names, so the tests of one file take turns (test binaries run one after another).
+pub static CLUSTER: Mutex<()> = Mutex::new(());
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn netreach(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netreach"))
+        .args(args)
+        .output()
+        .expect("netreach runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The seed deny policy's `except`, whose removal is the broken policy of several tests.
+pub const SEED_EXCEPT: &str = "        except:\n        - 192.168.100.21/32\n";
+
+/// A copy of the seed suite and its manifests in `dir`, with `edit` applied to the file ending in `file`;
+/// returns the suite's path.
+pub fn seed_copy_into(dir: &Path, file: &str, edit: impl Fn(String) -> String) -> String {
+    for relative in [
+        "suites/metadata-access.yaml",
+        "manifests/metadata-access/13_metadata-deny.yaml",
+        "manifests/metadata-access/13_metadata-allow.yaml",
+    ] {
+        let target = dir.join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let content = std::fs::read_to_string(repo().join(relative)).unwrap();
+        let content = if relative.ends_with(file) {
+            edit(content)
+        } else {
+            content
+        };
+        std::fs::write(&target, content).unwrap();
+    }
+    dir.join("suites/metadata-access.yaml")
+        .display()
+        .to_string()
+}
+
+/// [`seed_copy_into`] a new temp dir, which lives as long as the returned handle.
+pub fn seed_copy(file: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = seed_copy_into(dir.path(), file, edit);
+    (dir, suite)
+}
