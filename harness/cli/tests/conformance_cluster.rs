@@ -100,3 +100,80 @@ fn metadata_cases_run_in_one_command_and_compare_finds_one_edited_cell() {
     assert!(diff_out.starts_with("1 cells differ"), "{diff_out}");
     assert!(diff_out.contains(&format!("/{name}: A pass")), "{diff_out}");
 }
+
+/// Copies the battery's `new-pod` suite and its manifests into `dir`, so `--dir` runs it alone.
+fn new_pod_battery(dir: &Path) {
+    let root = repo().join("suites/conformance");
+    std::fs::create_dir_all(dir.join("manifests/new-pod")).unwrap();
+    for relative in [
+        "new-pod.yaml",
+        "manifests/new-pod/deny-egress-late.yaml",
+        "manifests/new-pod/web-trusted-only.yaml",
+    ] {
+        std::fs::copy(root.join(relative), dir.join(relative)).unwrap();
+    }
+}
+
+#[test]
+fn a_pod_created_under_an_existing_deny_is_denied_from_its_first_probe() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let battery = dir.path().join("battery");
+    new_pod_battery(&battery);
+    let report = dir.path().join("report.json");
+    let out = netreach(&[
+        "conformance",
+        "--dir",
+        battery.to_str().unwrap(),
+        "--tags",
+        "lifecycle",
+        "--report",
+        report.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let suite = &json["suites"][0];
+    let phases = suite["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 2, "{suite}");
+    let cell = |phase: usize, name: &str| {
+        phases[phase]["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["cell"] == name)
+            .unwrap_or_else(|| panic!("{name} in {}", phases[phase]))
+            .clone()
+    };
+    // Before its phase the pod does not exist: a skip, never a pass.
+    let before = cell(0, "late->inet:80");
+    assert_eq!(before["status"], "skipped", "{before}");
+    assert_eq!(
+        before["result"]["observed"]["reason"],
+        "created in phase deny"
+    );
+    // In its phase, the first probe decides: a mismatch stops probing at attempt 1 and fails the cell, so a pass
+    // with the first probe's time recorded means it was denied from attempt 1 on.
+    for name in ["late->inet:80", "late->web:8080", "late-in->web:8080"] {
+        let late = cell(1, name);
+        assert_eq!(late["status"], "pass", "{late}");
+        assert_eq!(late["result"]["expected"], "deny", "{late}");
+        assert_eq!(late["result"]["observed"]["result"], "denied", "{late}");
+        let ready = late["result"]["ready_after"].as_u64().expect("ready_after");
+        let first = late["result"]["first_probe_after"]
+            .as_u64()
+            .expect("first_probe_after");
+        assert!(first >= ready, "{late}");
+        assert!(late["result"]["attempts"].as_u64().unwrap() >= 1, "{late}");
+    }
+    // The control: the pod not selected by the egress deny reaches the outside address from its first probe.
+    assert_eq!(cell(1, "late-in->inet:80")["status"], "pass");
+}

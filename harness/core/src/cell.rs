@@ -151,6 +151,20 @@ pub struct CellResult {
     /// cell was not probed. It works while the run's pods exist (`netreach run --keep`).
     #[serde(default)]
     pub reproduce: String,
+    /// For a pod created during the run (`createdIn`), in the phase it was created in: time from creating it to
+    /// Ready, and to the result of its first probe on this cell (which alone decides the cell).
+    #[serde(
+        default,
+        with = "duration_millis_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ready_after: Option<Duration>,
+    #[serde(
+        default,
+        with = "duration_millis_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub first_probe_after: Option<Duration>,
 }
 
 impl CellResult {

@@ -26,7 +26,19 @@ pub fn filter_by_tags(suite: &Suite, tags: &[String]) -> Option<Suite> {
     let mut out = suite.clone();
     out.phases
         .retain(|phase| phase.tags.iter().any(|t| tags.contains(t)));
-    (!out.phases.is_empty()).then_some(out)
+    // A pod created in a phase left out is created in the next phase kept; with none kept from there on, it has no
+    // cells to probe and is left out too.
+    out.pods.retain_mut(|pod| {
+        let Some(index) = suite.created_in_index(pod) else {
+            return true;
+        };
+        let next = suite.phases[index..]
+            .iter()
+            .find(|p| out.phases.iter().any(|kept| kept.name == p.name));
+        pod.created_in = next.map(|p| p.name.clone());
+        next.is_some()
+    });
+    (!out.phases.is_empty() && !out.pods.is_empty()).then_some(out)
 }
 
 /// Parses `--profile`: `switch=true|false` pairs, comma-separated (`ipblock-matches-pod-ips=false`).

@@ -304,7 +304,8 @@ pub fn plan_suite(suite: &Suite) -> Result<Vec<PhasePlan>, OracleError> {
     suite
         .phases
         .iter()
-        .map(|phase| {
+        .enumerate()
+        .map(|(index, phase)| {
             let policies = resolved_policies(phase, &deployment.placeholders);
             let judged = oracle_cells(
                 &deployment.world,
@@ -327,6 +328,15 @@ pub fn plan_suite(suite: &Suite) -> Result<Vec<PhasePlan>, OracleError> {
                     skipped: None,
                 })
                 .collect();
+            for cell in &mut cells {
+                if let Some(reason) = suite.not_created_yet(&cell.from, index) {
+                    cell.expected = None;
+                    cell.implementation_defined = false;
+                    cell.switches.clear();
+                    cell.explanation = format!("skipped: {reason}");
+                    cell.skipped = Some(reason);
+                }
+            }
             cells.extend(deployment.skipped.iter().map(|(key, reason)| PlannedCell {
                 from: key.from.clone(),
                 to: key.to.clone(),

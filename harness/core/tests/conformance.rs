@@ -151,6 +151,8 @@ fn cell(from: &str, to: &str, expected: Reach, observed: Observation, ids: &[&st
         observed,
         attempts: 1,
         settled_after: None,
+        ready_after: None,
+        first_probe_after: None,
         implementation_defined: ids.iter().map(|s| s.to_string()).collect(),
         oracle: Some(expected),
         explanation: Some("because".into()),

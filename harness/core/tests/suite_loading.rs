@@ -183,3 +183,50 @@ fn policy_in_an_undeclared_namespace_is_rejected() {
         "{error}"
     );
 }
+
+#[test]
+fn created_in_an_unknown_phase_is_named() {
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replacen(
+            "    labels: {app: pod1}\n",
+            "    labels: {app: pod1}\n    createdIn: no-such-phase\n",
+            1,
+        )
+    });
+    assert!(error.contains("metadata-access.yaml"), "{error}");
+    assert!(
+        error.contains("pods[0].createdIn: no phase named \"no-such-phase\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn cells_of_a_pod_before_its_created_in_phase_are_skipped_in_the_plan() {
+    let suite = load_suite_with_env(
+        &repo_root().join("suites/conformance/new-pod.yaml"),
+        &outside_env,
+    )
+    .unwrap();
+    let late = suite.pods.iter().find(|p| p.name == "late").unwrap();
+    assert_eq!(late.created_in.as_deref(), Some("deny"));
+    assert_eq!(suite.created_in_index(late), Some(1));
+    let plans = netreach_core::plan::plan_suite(&suite).unwrap();
+    let cell = |phase: usize, from: &str, to: &str| {
+        plans[phase]
+            .cells
+            .iter()
+            .find(|c| c.from == from && c.to == to)
+            .unwrap()
+            .clone()
+    };
+    // Before: skipped with the reason, never expected (so never a pass).
+    let before = cell(0, "late", "inet");
+    assert_eq!(before.expected, None);
+    assert_eq!(before.skipped.as_deref(), Some("created in phase deny"));
+    assert_eq!(cell(0, "early", "inet").expected, Some(Reach::Allow));
+    // From its phase on, the pod is judged like any other.
+    assert_eq!(cell(1, "late", "inet").expected, Some(Reach::Deny));
+    assert_eq!(cell(1, "late", "web").expected, Some(Reach::Deny));
+    assert_eq!(cell(1, "late-in", "web").expected, Some(Reach::Deny));
+    assert_eq!(cell(1, "late-in", "inet").expected, Some(Reach::Allow));
+}

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, ServiceAccount};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
 use netreach_core::placement::place;
-use netreach_core::suite::{DestinationKind, Suite};
+use netreach_core::suite::{DestinationKind, FixturePod, Suite};
 use netreach_core::world::{ContainerPort, Labels, Protocol};
 
 use crate::error::{Error, Result};
@@ -103,6 +103,12 @@ impl Deployer<'_> {
                     .collect())
             }
             Mode::UseExisting { namespace } => {
+                if let Some(pod) = self.suite.pods.iter().find(|p| p.created_in.is_some()) {
+                    return Err(Error::Invalid(format!(
+                        "--use-existing creates no pods, but pod {} has createdIn",
+                        pod.name
+                    )));
+                }
                 if self.suite.namespaces.len() != 1 {
                     return Err(Error::Invalid(
                         "--use-existing needs a suite with exactly one namespace".into(),
@@ -147,18 +153,8 @@ impl Deployer<'_> {
 
         let mut pods: Vec<Pod> = Vec::new();
         if matches!(self.mode, Mode::Create) {
-            for pod in &self.suite.pods {
-                let mut probe = objects::probe_pod(&PodPlacement {
-                    namespace: &namespace_map[&pod.namespace],
-                    name: &pod.name,
-                    labels: &pod.labels,
-                    image: &self.images.probe,
-                    node: placement.get(&pod.name).map(String::as_str),
-                });
-                if let Some(spec) = probe.spec.as_mut().filter(|_| pod.host_network) {
-                    spec.host_network = Some(true);
-                }
-                pods.push(probe);
+            for pod in self.suite.pods.iter().filter(|p| p.created_in.is_none()) {
+                pods.push(self.probe_pod(pod, &namespace_map, &placement));
             }
         }
         for (name, server) in self.servers() {
@@ -182,25 +178,7 @@ impl Deployer<'_> {
                 server.host_network,
             ));
         }
-        for pod in &pods {
-            let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
-            let name = pod.metadata.name.as_deref().unwrap_or_default();
-            tracing::info!(%namespace, %name, node = ?pod.spec.as_ref().and_then(|s| s.node_name.as_deref()), "creating pod");
-            Api::<Pod>::namespaced(self.client.clone(), namespace)
-                .create(&PostParams::default(), pod)
-                .await
-                .map_err(Error::api(format!("creating pod {namespace}/{name}")))?;
-        }
-
-        let mut wanted: Vec<(String, String)> = pods
-            .iter()
-            .map(|p| {
-                (
-                    p.metadata.namespace.clone().unwrap_or_default(),
-                    p.metadata.name.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
+        let mut wanted = self.create_pods(&pods).await?;
         let existing = match &self.mode {
             Mode::UseExisting { namespace } => self.find_existing(namespace).await?,
             Mode::Create => BTreeMap::new(),
@@ -219,7 +197,7 @@ impl Deployer<'_> {
 
         let find = |ns: &str, name: &str| running.get(&(ns.to_owned(), name.to_owned())).cloned();
         let mut sources = BTreeMap::new();
-        for pod in &self.suite.pods {
+        for pod in self.suite.pods.iter().filter(|p| p.created_in.is_none()) {
             let namespace = namespace_map[&pod.namespace].clone();
             let actual = existing
                 .get(&pod.name)
@@ -243,6 +221,83 @@ impl Deployer<'_> {
             servers.insert(name, found);
         }
         Ok(Fixtures { sources, servers })
+    }
+
+    /// Creates the source pods whose `createdIn` is `phase` and waits until they are Ready (same placement as
+    /// [`Self::deploy`] gives them). Suite pod name -> the running pod.
+    pub async fn create_late(
+        &self,
+        namespace_map: &BTreeMap<String, String>,
+        phase: &str,
+    ) -> Result<BTreeMap<String, RunningPod>> {
+        let late: Vec<&FixturePod> = self
+            .suite
+            .pods
+            .iter()
+            .filter(|p| p.created_in.as_deref() == Some(phase))
+            .collect();
+        if late.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let source_names: Vec<String> = self.suite.pods.iter().map(|p| p.name.clone()).collect();
+        let server_names: Vec<String> = self.servers().map(|(name, _)| name.to_owned()).collect();
+        let placement = place(
+            &source_names,
+            &server_names,
+            &self.schedulable_nodes().await?,
+        );
+        let pods: Vec<Pod> = late
+            .iter()
+            .map(|pod| self.probe_pod(pod, namespace_map, &placement))
+            .collect();
+        let wanted = self.create_pods(&pods).await?;
+        let running = self.wait_ready(&wanted).await?;
+        let mut out = BTreeMap::new();
+        for pod in late {
+            let namespace = namespace_map[&pod.namespace].clone();
+            let found = running
+                .get(&(namespace.clone(), pod.name.clone()))
+                .cloned()
+                .ok_or_else(|| Error::Invalid(format!("pod {namespace}/{} vanished", pod.name)))?;
+            tracing::info!(%namespace, name = %pod.name, ip = %found.ip, node = ?found.node, %phase, "pod created in phase Ready");
+            out.insert(pod.name.clone(), found);
+        }
+        Ok(out)
+    }
+
+    fn probe_pod(
+        &self,
+        pod: &FixturePod,
+        namespace_map: &BTreeMap<String, String>,
+        placement: &BTreeMap<String, String>,
+    ) -> Pod {
+        let mut probe = objects::probe_pod(&PodPlacement {
+            namespace: &namespace_map[&pod.namespace],
+            name: &pod.name,
+            labels: &pod.labels,
+            image: &self.images.probe,
+            node: placement.get(&pod.name).map(String::as_str),
+        });
+        if let Some(spec) = probe.spec.as_mut().filter(|_| pod.host_network) {
+            spec.host_network = Some(true);
+        }
+        probe
+    }
+
+    /// Creates the pods; their (namespace, name), for [`Self::wait_ready`].
+    async fn create_pods(&self, pods: &[Pod]) -> Result<Vec<(String, String)>> {
+        let mut wanted = Vec::new();
+        for pod in pods {
+            let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+            let name = pod.metadata.name.as_deref().unwrap_or_default();
+            tracing::info!(%namespace, %name, node = ?pod.spec.as_ref().and_then(|s| s.node_name.as_deref()), "creating pod");
+            Api::<Pod>::namespaced(self.client.clone(), namespace)
+                .create(&PostParams::default(), pod)
+                .await
+                .map_err(Error::api(format!("creating pod {namespace}/{name}")))?;
+            wanted.push((namespace.to_owned(), name.to_owned()));
+        }
+        Ok(wanted)
     }
 
     fn servers(&self) -> impl Iterator<Item = (&str, &netreach_core::suite::ServerDestination)> {

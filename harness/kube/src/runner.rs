@@ -118,14 +118,14 @@ impl Runner<'_> {
             servers,
         });
         let started = Instant::now();
-        let fixtures = deployer.deploy(namespace_map).await?;
+        let mut fixtures = deployer.deploy(namespace_map.clone()).await?;
         self.sink.emit(RunEvent::FixturesReady {
             elapsed: started.elapsed(),
         });
 
         let destinations = self.resolve_destinations(&fixtures)?;
-        let world = deployed_world(&self.client, &fixtures).await?;
-        let routes = routes(self.suite, &fixtures, &destinations);
+        let mut world = deployed_world(&self.client, &fixtures).await?;
+        let mut cell_routes = routes(self.suite, &fixtures, &destinations);
         for placeholder in &self.suite.placeholders {
             let real = destinations.get(&placeholder.destination).ok_or_else(|| {
                 Error::Invalid(format!(
@@ -147,16 +147,35 @@ impl Runner<'_> {
                 name: phase.name.clone(),
                 policies: names.clone(),
             });
+            in_force = applier.enter_phase(phase, &in_force).await?;
+            // Pods created in this phase (`createdIn`), now that its policies are applied.
+            let created = Instant::now();
+            let late_pods = deployer.create_late(&namespace_map, &phase.name).await?;
+            let late: BTreeMap<String, (Instant, Duration)> = late_pods
+                .keys()
+                .map(|name| (name.clone(), (created, created.elapsed())))
+                .collect();
+            if !late_pods.is_empty() {
+                fixtures.sources.extend(late_pods);
+                world = deployed_world(&self.client, &fixtures).await?;
+                cell_routes = routes(self.suite, &fixtures, &destinations);
+            }
             let rendered: Vec<_> = phase.policies.iter().map(|m| applier.rendered(m)).collect();
             let judged: BTreeMap<CellKey, OracleCell> =
-                oracle_cells(&world, &rendered, self.suite.profile, &routes)
+                oracle_cells(&world, &rendered, self.suite.profile, &cell_routes)
                     .map_err(|e| Error::Invalid(format!("oracle, phase {}: {e}", phase.name)))?
                     .into_iter()
                     .map(|cell| (cell.key.clone(), cell))
                     .collect();
-            in_force = applier.enter_phase(phase, &in_force).await?;
             let result = self
-                .probe_phase(phase, names, &fixtures, &destinations, &judged)
+                .probe_phase(
+                    (index, phase),
+                    names,
+                    &fixtures,
+                    &destinations,
+                    &judged,
+                    &late,
+                )
                 .await;
             self.sink.emit(RunEvent::PhaseFinished(result.clone()));
             phases.push(result);
@@ -203,14 +222,16 @@ impl Runner<'_> {
     }
 
     /// Probes the phase's cells; cells that differ from expectation are probed again until they match or the
-    /// settle deadline passes. Every cell is probed at least once.
+    /// settle deadline passes. Every cell is probed at least once. The cells of a pod created in this phase
+    /// (`late`: its creation time and how long it took to be Ready) are decided by their first probe alone.
     async fn probe_phase(
         &self,
-        phase: &Phase,
+        (index, phase): (usize, &Phase),
         policies: Vec<String>,
         fixtures: &Fixtures,
         destinations: &BTreeMap<String, Resolved>,
         judged: &BTreeMap<CellKey, OracleCell>,
+        late: &BTreeMap<String, (Instant, Duration)>,
     ) -> PhaseResult {
         let start = Instant::now();
         let mut cells: BTreeMap<CellKey, CellResult> = BTreeMap::new();
@@ -218,9 +239,10 @@ impl Runner<'_> {
         let mut targets: Vec<ProbeTarget> = Vec::new();
         for pod in &self.suite.pods {
             let from_node = fixtures.sources.get(&pod.name).and_then(|p| p.node.clone());
+            let not_created = self.suite.not_created_yet(&pod.name, index);
             for destination in &self.suite.destinations {
                 let (key, cell) = match destinations.get(&destination.name) {
-                    Some(to) => {
+                    Some(to) if not_created.is_none() => {
                         let key = CellKey {
                             from: pod.name.clone(),
                             to: destination.name.clone(),
@@ -262,6 +284,7 @@ impl Runner<'_> {
                                 explanation: oracle.map(|o| o.explanation.clone()),
                                 oracle: oracle.map(|o| o.expected),
                                 reproduce,
+                                ready_after: late.get(&pod.name).map(|(_, ready)| *ready),
                                 ..cell(
                                     key,
                                     from_node.clone(),
@@ -273,13 +296,18 @@ impl Runner<'_> {
                             },
                         )
                     }
-                    None => {
+                    resolved => {
                         let key = CellKey {
                             from: pod.name.clone(),
                             to: destination.name.clone(),
-                            port: destination.port().unwrap_or(0),
+                            port: resolved
+                                .map(|to| to.port)
+                                .or_else(|| destination.port())
+                                .unwrap_or(0),
                         };
-                        let reason = destination.skip_reason().unwrap_or("no address").to_owned();
+                        let reason = not_created.clone().unwrap_or_else(|| {
+                            destination.skip_reason().unwrap_or("no address").to_owned()
+                        });
                         (
                             key.clone(),
                             cell(
@@ -307,8 +335,19 @@ impl Runner<'_> {
                 let Some(cell) = cells.get_mut(&key) else {
                     return true;
                 };
+                let first_of_new_pod = cell.attempts == 0 && late.contains_key(&key.from);
                 cell.attempts += 1;
                 let matches = observation.reach().is_some() && observation.reach() == cell.expected;
+                if first_of_new_pod {
+                    let (created, _) = late[&key.from];
+                    cell.first_probe_after = Some(created.elapsed());
+                    tracing::info!(phase = %phase_name, cell = %key, observed = ?observation, after = ?created.elapsed(), "first probe of a new pod");
+                    if !matches {
+                        // Not protected from its first probe: that result stands, later ones do not change it.
+                        cell.observed = observation;
+                        return true;
+                    }
+                }
                 if matches {
                     cell.settled_after = Some(start.elapsed());
                 } else {
@@ -352,16 +391,7 @@ impl Runner<'_> {
             })
             .collect();
         tokio::time::sleep_until((start + confirm_after).into()).await;
-        probe_until_settled(
-            client,
-            sources,
-            early,
-            probe,
-            retry,
-            settle_by,
-            &on_update,
-        )
-        .await;
+        probe_until_settled(client, sources, early, probe, retry, settle_by, &on_update).await;
         PhaseResult {
             name: phase.name.clone(),
             policies,
@@ -395,6 +425,8 @@ fn cell(
         oracle: None,
         settled_after: None,
         reproduce: String::new(),
+        ready_after: None,
+        first_probe_after: None,
     }
 }
 

@@ -72,7 +72,7 @@ pub fn write_phase<W: Write>(
         }
     }
     for (cell, verdict) in phase.cells.iter().zip(verdicts) {
-        if *verdict == Verdict::Pass {
+        if *verdict == Verdict::Pass && cell.first_probe_after.is_none() {
             continue;
         }
         writeln!(
@@ -296,6 +296,18 @@ pub fn describe(cell: &CellResult, verdict: &Verdict) -> String {
     );
     if let Verdict::Known { reason } = verdict {
         line.push_str(&format!(" (baseline: {reason})"));
+    }
+    if let Some(first) = cell.first_probe_after {
+        line.push_str(&format!(
+            "; new pod: Ready {:.1}s after creation, first probe result {:.1}s after creation{}",
+            cell.ready_after.unwrap_or_default().as_secs_f64(),
+            first.as_secs_f64(),
+            if verdict.is_wrong() {
+                ", not protected from the first probe"
+            } else {
+                ""
+            }
+        ));
     }
     line
 }

@@ -43,6 +43,8 @@ fn cell(from: &str, to: &str, expected: Reach, observed: Observation) -> CellRes
         observed: observed.clone(),
         attempts: 1,
         settled_after: (observed.reach() == Some(expected)).then(|| Duration::from_millis(120)),
+        ready_after: None,
+        first_probe_after: None,
         implementation_defined: Vec::new(),
         oracle: Some(expected),
         explanation: Some(format!(

@@ -72,6 +72,16 @@ impl Loader<'_> {
         if phases.is_empty() {
             return Err(self.err("phases", "at least one phase is needed"));
         }
+        for (i, pod) in pods.iter().enumerate() {
+            if let Some(phase) = &pod.created_in
+                && !phase_names.contains(phase.as_str())
+            {
+                return Err(self.err(
+                    format!("pods[{i}].createdIn"),
+                    format!("no phase named {phase:?}"),
+                ));
+            }
+        }
         Ok(Suite {
             name: spec.name,
             description: spec.description,
@@ -165,6 +175,7 @@ impl Loader<'_> {
                     namespace,
                     labels: pod.labels.clone(),
                     host_network: pod.host_network,
+                    created_in: pod.created_in.clone(),
                 })
             })
             .collect()

@@ -27,6 +27,21 @@ pub struct Suite {
     pub tags: Vec<String>,
 }
 
+impl Suite {
+    /// Index of the phase at whose start `pod` is created (`None`: deployed before the first phase).
+    pub fn created_in_index(&self, pod: &FixturePod) -> Option<usize> {
+        let phase = pod.created_in.as_deref()?;
+        self.phases.iter().position(|p| p.name == phase)
+    }
+
+    /// Why the cells of source pod `pod` are skipped in phase `phase_index`: it is created in a later phase.
+    pub fn not_created_yet(&self, pod: &str, phase_index: usize) -> Option<String> {
+        let pod = self.pods.iter().find(|p| p.name == pod)?;
+        let index = self.created_in_index(pod)?;
+        (phase_index < index).then(|| format!("created in phase {}", self.phases[index].name))
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SuiteNamespace {
     pub name: String,
@@ -42,6 +57,10 @@ pub struct FixturePod {
     /// In the node's network namespace: outside NetworkPolicy's reach.
     #[serde(default)]
     pub host_network: bool,
+    /// The phase at whose start the pod is created, after that phase's policies are applied; `None`: deployed
+    /// with the other fixtures before the first phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_in: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -48,6 +48,10 @@ pub struct PodSpec {
     /// Run the probing pod in the node's network namespace (such a pod is not covered by NetworkPolicy).
     #[serde(default)]
     pub host_network: bool,
+    /// Create the pod only when this phase starts, after its policies are applied (cells of earlier phases are
+    /// skipped); its first probe is decisive.
+    #[serde(default)]
+    pub created_in: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
