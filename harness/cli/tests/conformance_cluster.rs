@@ -2,28 +2,10 @@
 //! the battery run in one command, the report records skips, the hostNetwork pod and the cluster's choices, and
 //! `compare` finds exactly one edited cell. Without a cluster this fails.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::Mutex;
+use std::path::Path;
 
-/// Runs use fixed namespace names, so the tests of this file take turns.
-static CLUSTER: Mutex<()> = Mutex::new(());
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn netreach(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netreach"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .expect("netreach runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod support;
+use support::{CLUSTER, netreach, repo, text};
 
 #[test]
 fn metadata_cases_run_in_one_command_and_compare_finds_one_edited_cell() {

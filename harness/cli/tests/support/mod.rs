@@ -12,8 +12,10 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Runs the binary from the repository root, so relative paths such as `suites/…` resolve there.
 pub fn netreach(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_netreach"))
+        .current_dir(repo())
         .args(args)
         .output()
         .expect("netreach runs")
