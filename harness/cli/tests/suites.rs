@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Failed, Trial};
 use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, CellStatus};
+use netreach_core::matrix::cell_keys;
+use netreach_core::plan::synthetic_deployment;
 use netreach_core::results::RunReport;
 use netreach_core::suite::{Suite, load_suite};
 use netreach_kube::{FixtureImages, Mode, Outcome, RunOptions, connect, new_run_id, run_session};
@@ -97,26 +99,19 @@ fn check(cell: Option<CellResult>, run_error: Option<String>) -> Result<(), Fail
     }
 }
 
-/// `(trial name, phase, cell key)` of every cell, from the suite alone.
+/// `(trial name, phase, cell key)` of every cell, from the suite alone (laid out as `netreach plan` does).
 fn planned_cells(suite: &Suite) -> Vec<(String, String, CellKey)> {
-    let mut out = Vec::new();
-    for phase in &suite.phases {
-        for pod in &suite.pods {
-            for destination in &suite.destinations {
-                let key = CellKey {
-                    from: pod.name.clone(),
-                    to: destination.name.clone(),
-                    port: destination.port().unwrap_or(0),
-                };
-                out.push((
-                    format!("{}/{}/{key}", suite.name, phase.name),
-                    phase.name.clone(),
-                    key,
-                ));
-            }
-        }
-    }
-    out
+    let keys = cell_keys(suite, &synthetic_deployment(suite).layout);
+    suite
+        .phases
+        .iter()
+        .flat_map(|phase| {
+            keys.iter().map(|key| {
+                let name = format!("{}/{}/{key}", suite.name, phase.name);
+                (name, phase.name.clone(), key.clone())
+            })
+        })
+        .collect()
 }
 
 /// The same selection libtest-mimic applies, so suites with no selected trial are not run at all.

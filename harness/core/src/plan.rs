@@ -1,5 +1,5 @@
-//! Expected results computed by the oracle: the world a suite implies (deployed, or made up for `plan`) and a
-//! verdict with its explanation for every cell.
+//! Planning with no cluster: the made-up deployment of a suite (world and layout), the oracle's table of every
+//! phase on it (`netreach plan`), and the hand-written cells the oracle contradicts.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -7,8 +7,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
-use crate::cell::{CellKey, Reach};
-use crate::oracle::{Oracle, OracleError, PodRef, Profile, Target, Traffic};
+use crate::cell::Reach;
+use crate::matrix::{Cell, Endpoint, Layout, Source, phase_cells};
+use crate::oracle::{OracleError, PodRef, Target};
 use crate::placeholder::resolve_placeholders;
 use crate::suite::{DestinationKind, Expectation, ExternalDestination, Phase, Suite};
 use crate::world::{ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, Protocol, World};
@@ -16,69 +17,14 @@ use crate::world::{ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, Prot
 /// Namespace label the API server sets on every namespace.
 pub const NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
-/// How a cell maps onto the world: the source pod and the target the oracle judges.
-#[derive(Debug, Clone)]
-pub struct CellRoute {
-    pub key: CellKey,
-    pub from: PodRef,
-    pub to: Target,
-}
-
-/// The oracle's verdict on one cell.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OracleCell {
-    pub key: CellKey,
-    pub expected: Reach,
-    /// Profile switches whose value decided this cell (empty: the specification alone decides it).
-    pub implementation_defined: Vec<String>,
-    pub explanation: String,
-}
-
-/// Judges every routed cell under the given policies (already resolved to real addresses).
-pub fn oracle_cells(
-    world: &World,
-    policies: &[NetworkPolicy],
-    profile: Profile,
-    routes: &[CellRoute],
-) -> Result<Vec<OracleCell>, OracleError> {
-    let oracle = Oracle::new(world, policies, profile)?;
-    routes
-        .iter()
-        .map(|route| {
-            let traffic = Traffic {
-                from: route.from.clone(),
-                to: route.to.clone(),
-                port: route.key.port,
-                protocol: Protocol::Tcp,
-            };
-            let decision = oracle.decide(&traffic)?;
-            Ok(OracleCell {
-                key: route.key.clone(),
-                expected: if decision.allowed {
-                    Reach::Allow
-                } else {
-                    Reach::Deny
-                },
-                implementation_defined: decision
-                    .implementation_defined
-                    .iter()
-                    .map(|s| s.name().to_owned())
-                    .collect(),
-                explanation: oracle.explain(&traffic)?,
-            })
-        })
-        .collect()
-}
-
 /// A made-up deployment of a suite, for planning with no cluster.
 #[derive(Debug, Clone)]
 pub struct SyntheticDeployment {
     pub world: World,
-    pub routes: Vec<CellRoute>,
+    /// The suite's pods and destinations on that world (an unavailable outside destination has no endpoint).
+    pub layout: Layout,
     /// Placeholder address -> the made-up address of its destination.
     pub placeholders: BTreeMap<IpAddr, IpAddr>,
-    /// Cells that cannot be planned (an unavailable outside destination), with the reason.
-    pub skipped: Vec<(CellKey, String)>,
 }
 
 /// Name of the namespace that stands for netreach's own in a plan.
@@ -134,10 +80,18 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
             ports: Vec::new(),
         });
     }
-    let mut targets: BTreeMap<String, (Target, IpAddr, u16)> = BTreeMap::new();
-    let mut skipped_destinations: BTreeMap<String, String> = BTreeMap::new();
+    let mut layout = Layout::default();
+    for pod in &world.pods {
+        layout.sources.insert(
+            pod.name.clone(),
+            Source {
+                pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
+                node: Some(node.clone()),
+            },
+        );
+    }
     for (j, destination) in suite.destinations.iter().enumerate() {
-        match &destination.kind {
+        let endpoint = match &destination.kind {
             DestinationKind::Server(server) => {
                 let ip = if server.host_network {
                     node_address
@@ -157,63 +111,45 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
                     server.host_network,
                     server.port,
                 ));
-                let target = Target::Pod(PodRef::new(namespace, destination.name.clone()));
-                targets.insert(destination.name.clone(), (target, ip, server.port));
+                Endpoint {
+                    target: Target::Pod(PodRef::new(namespace, destination.name.clone())),
+                    address: ip,
+                    port: server.port,
+                    path: "/".into(),
+                    node: Some(node.clone()),
+                }
             }
-            DestinationKind::External(ExternalDestination::Resolved { address, port, .. }) => {
-                targets.insert(
-                    destination.name.clone(),
-                    (Target::Address(*address), *address, *port),
-                );
-            }
-            DestinationKind::External(ExternalDestination::Unavailable { reason }) => {
-                skipped_destinations.insert(destination.name.clone(), reason.clone());
-            }
-        }
+            DestinationKind::External(ExternalDestination::Resolved {
+                address,
+                port,
+                path,
+            }) => Endpoint {
+                target: Target::Address(*address),
+                address: *address,
+                port: *port,
+                path: path.clone(),
+                node: None,
+            },
+            DestinationKind::External(ExternalDestination::Unavailable { .. }) => continue,
+        };
+        layout
+            .destinations
+            .insert(destination.name.clone(), endpoint);
     }
     let placeholders = suite
         .placeholders
         .iter()
         .filter_map(|p| {
-            targets
+            layout
+                .destinations
                 .get(&p.destination)
-                .map(|(_, ip, _)| (p.address, *ip))
+                .map(|to| (p.address, to.address))
         })
         .collect();
-    let mut routes = Vec::new();
-    let mut skipped = Vec::new();
-    for pod in &suite.pods {
-        for destination in &suite.destinations {
-            let from = PodRef::new(pod.namespace.clone(), pod.name.clone());
-            match targets.get(&destination.name) {
-                Some((to, _, port)) => routes.push(CellRoute {
-                    key: CellKey {
-                        from: pod.name.clone(),
-                        to: destination.name.clone(),
-                        port: *port,
-                    },
-                    from,
-                    to: to.clone(),
-                }),
-                None => skipped.push((
-                    CellKey {
-                        from: pod.name.clone(),
-                        to: destination.name.clone(),
-                        port: 0,
-                    },
-                    skipped_destinations
-                        .get(&destination.name)
-                        .cloned()
-                        .unwrap_or_default(),
-                )),
-            }
-        }
-    }
     SyntheticDeployment {
         world,
-        routes,
+        layout,
         placeholders,
-        skipped,
     }
 }
 
@@ -286,6 +222,33 @@ pub struct PhasePlan {
     pub cells: Vec<PlannedCell>,
 }
 
+impl From<Cell> for PlannedCell {
+    /// The oracle's verdict (not the table's) as the expectation; a skipped cell has none.
+    fn from(cell: Cell) -> Self {
+        let (expected, switches, explanation) = match (&cell.skipped, cell.oracle) {
+            (Some(reason), _) => (None, Vec::new(), format!("skipped: {reason}")),
+            (None, Some(oracle)) => (
+                Some(oracle.expected),
+                oracle.implementation_defined,
+                oracle.explanation,
+            ),
+            (None, None) => (None, Vec::new(), String::new()),
+        };
+        PlannedCell {
+            from: cell.key.from,
+            to: cell.key.to,
+            port: cell.key.port,
+            protocol: Protocol::Tcp,
+            expected,
+            table: cell.table,
+            implementation_defined: !switches.is_empty(),
+            switches,
+            explanation,
+            skipped: cell.skipped,
+        }
+    }
+}
+
 /// The policies of a phase with their placeholders resolved.
 pub fn resolved_policies(
     phase: &Phase,
@@ -307,62 +270,16 @@ pub fn plan_suite(suite: &Suite) -> Result<Vec<PhasePlan>, OracleError> {
         .enumerate()
         .map(|(index, phase)| {
             let policies = resolved_policies(phase, &deployment.placeholders);
-            let judged = oracle_cells(
+            let cells = phase_cells(
+                suite,
+                index,
+                &deployment.layout,
                 &deployment.world,
                 &policies,
-                suite.profile,
-                &deployment.routes,
-            )?;
-            let mut cells: Vec<PlannedCell> = judged
-                .into_iter()
-                .map(|cell| PlannedCell {
-                    table: phase.expectation.expected(&cell.key.from, &cell.key.to),
-                    from: cell.key.from,
-                    to: cell.key.to,
-                    port: cell.key.port,
-                    protocol: Protocol::Tcp,
-                    expected: Some(cell.expected),
-                    implementation_defined: !cell.implementation_defined.is_empty(),
-                    switches: cell.implementation_defined,
-                    explanation: cell.explanation,
-                    skipped: None,
-                })
-                .collect();
-            for cell in &mut cells {
-                if let Some(reason) = suite.not_created_yet(&cell.from, index) {
-                    cell.expected = None;
-                    cell.implementation_defined = false;
-                    cell.switches.clear();
-                    cell.explanation = format!("skipped: {reason}");
-                    cell.skipped = Some(reason);
-                }
-            }
-            cells.extend(deployment.skipped.iter().map(|(key, reason)| PlannedCell {
-                from: key.from.clone(),
-                to: key.to.clone(),
-                port: key.port,
-                protocol: Protocol::Tcp,
-                expected: None,
-                table: phase.expectation.expected(&key.from, &key.to),
-                implementation_defined: false,
-                switches: Vec::new(),
-                explanation: format!("skipped: {reason}"),
-                skipped: Some(reason.clone()),
-            }));
-            let order = |c: &PlannedCell| {
-                let pod = suite
-                    .pods
-                    .iter()
-                    .position(|p| p.name == c.from)
-                    .unwrap_or(usize::MAX);
-                let destination = suite
-                    .destinations
-                    .iter()
-                    .position(|d| d.name == c.to)
-                    .unwrap_or(usize::MAX);
-                (pod, destination)
-            };
-            cells.sort_by_key(order);
+            )?
+            .into_iter()
+            .map(PlannedCell::from)
+            .collect();
             Ok(PhasePlan {
                 name: phase.name.clone(),
                 policies: phase.policies.iter().map(|m| m.qualified_name()).collect(),

@@ -7,6 +7,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::{Api, Client};
 use netreach_core::cell::{CellKey, Observation};
+use netreach_core::settle::Next;
 use tokio::sync::Semaphore;
 
 use crate::exec::exec;
@@ -36,29 +37,26 @@ pub struct ProbeTarget {
     pub url: String,
 }
 
-/// What [`probe_until_settled`] tells its caller.
-#[derive(Debug)]
-pub enum Update {
-    /// One probe's result; the caller answers whether the cell has settled (then it is not probed again).
-    Observed(CellKey, Observation),
-    /// Every batch of probe round `round` has come back (round 1 probes every cell once); `pending` cells have not
-    /// settled yet (some may already be in a later round).
-    RoundDone { round: u32, pending: usize },
+/// What [`probe_until_settled`] tells its caller, and what the caller decides.
+pub trait Probing {
+    /// One probe's result; the answer says whether (and after what pause) the cell is probed again.
+    fn observed(&mut self, key: CellKey, observation: Observation) -> Next;
+    /// Every batch of probe round `round` has come back (round 1 probes every cell once); `pending` cells are not
+    /// decided yet (some may already be in a later round).
+    fn round_done(&mut self, round: u32, pending: usize);
 }
 
-/// Probes every target, then probes again the cells that have not settled, until all have or `settle_by` passes.
+/// Probes every target, then probes again each cell for which `on` answers [`Next::Retry`], until none is left.
 ///
-/// Sources go at their own pace: as soon as one exec comes back, its unsettled cells are probed again after
-/// `retry_interval`, without waiting for the slowest exec of the round. At most `exec_concurrency` execs are in
-/// flight. `on` receives every observation (answering whether its cell settled) and the end of every round.
+/// Sources go at their own pace: as soon as one exec comes back, the cells to retry are probed again after the
+/// pause `on` asked for, without waiting for the slowest exec of the round. At most `exec_concurrency` execs are in
+/// flight.
 pub async fn probe_until_settled(
     client: &Client,
     sources: &BTreeMap<String, RunningPod>,
     targets: Vec<ProbeTarget>,
     options: &ProbeOptions,
-    retry_interval: Duration,
-    settle_by: Instant,
-    mut on: impl FnMut(Update) -> bool,
+    on: &mut impl Probing,
 ) {
     let started = Instant::now();
     let permits = Semaphore::new(options.exec_concurrency.max(1));
@@ -77,7 +75,7 @@ pub async fn probe_until_settled(
             // Nothing to retry: the pod will not appear.
             for target in list {
                 let message = format!("source pod {source} is not deployed");
-                if on(Update::Observed(target.key, Observation::Error { message })) {
+                if on.observed(target.key, Observation::Error { message }) == Next::Decided {
                     pending -= 1;
                 }
             }
@@ -97,20 +95,24 @@ pub async fn probe_until_settled(
         }
     }
     if in_flight.is_empty() {
-        on(Update::RoundDone { round: 1, pending });
+        on.round_done(1, pending);
     }
     while let Some((round, pod, batch, observed)) = running.next().await {
         let mut again = Vec::new();
+        let mut pause = Duration::ZERO;
         for (target, (key, observation)) in batch.into_iter().zip(observed) {
-            if on(Update::Observed(key, observation)) {
-                pending -= 1;
-            } else {
-                again.push(target);
+            match on.observed(key, observation) {
+                Next::Decided => pending -= 1,
+                Next::Retry(after) => {
+                    pause = pause.max(after);
+                    again.push(target);
+                }
+                Next::GiveUp => {}
             }
         }
-        if !again.is_empty() && Instant::now() + retry_interval <= settle_by {
+        if !again.is_empty() {
             *in_flight.entry(round + 1).or_default() += 1;
-            let delay = Some(retry_interval);
+            let delay = Some(pause);
             running.push(paced_batch(
                 client,
                 &permits,
@@ -125,7 +127,7 @@ pub async fn probe_until_settled(
         *left -= 1;
         if *left == 0 {
             in_flight.remove(&round);
-            on(Update::RoundDone { round, pending });
+            on.round_done(round, pending);
         }
     }
     tracing::info!(

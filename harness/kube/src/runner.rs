@@ -1,23 +1,24 @@
-//! Running a suite: deploy, then per phase apply policies and probe until cells settle; results go out as events.
+//! Running a suite: deploy, then per phase apply policies and feed probe results to the phase's settle state
+//! machine (netreach-core) until its cells are decided; results go out as events. No cell is built or judged here.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use kube::Client;
 use netreach_core::cell::{CellKey, CellResult, Observation};
 use netreach_core::events::{EventSink, RunEvent};
+use netreach_core::matrix::{Cell, Endpoint, Layout, Source, phase_cells};
 use netreach_core::oracle::{PodRef, Target};
-use netreach_core::plan::{CellRoute, OracleCell, contradictions, oracle_cells, plan_suite};
+use netreach_core::plan::{contradictions, plan_suite};
 use netreach_core::results::{PhaseResult, RunReport};
-use netreach_core::suite::{DestinationKind, Expectation, ExternalDestination, Phase, Suite};
+use netreach_core::settle::{NewPod, Next, Settle, Timing};
+use netreach_core::suite::{DestinationKind, ExternalDestination, Phase, Suite};
 
 use crate::error::{Error, Result};
 use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
 use crate::policies::{PolicyApplier, PolicyKey};
 use crate::probe_script::CurlTimeouts;
-use crate::prober::{ProbeOptions, ProbeTarget, Update, probe_until_settled};
+use crate::prober::{ProbeOptions, ProbeTarget, Probing, probe_until_settled};
 use crate::reproduce::reproduce_command;
 use crate::world::deployed_world;
 
@@ -26,12 +27,8 @@ pub struct RunOptions {
     pub images: FixtureImages,
     pub mode: Mode,
     pub ready_timeout: Duration,
-    /// How long a cell may take to match its expectation after a phase's policies are applied.
-    pub settle_timeout: Duration,
-    /// Pause between probe rounds of the cells that do not match yet.
-    pub retry_interval: Duration,
-    /// The earliest time after applying a phase's policies at which the confirmation round re-probes every cell.
-    pub confirm_after: Duration,
+    /// Settle timeout, pause between probe rounds, confirmation round.
+    pub timing: Timing,
     pub probe: ProbeOptions,
 }
 
@@ -44,9 +41,11 @@ impl RunOptions {
             images,
             mode,
             ready_timeout: Duration::from_secs(120),
-            settle_timeout: Duration::from_secs(30),
-            retry_interval: Duration::from_millis(500),
-            confirm_after: Duration::from_secs(1),
+            timing: Timing {
+                settle_timeout: Duration::from_secs(30),
+                retry_interval: Duration::from_millis(500),
+                confirm_after: Duration::from_secs(1),
+            },
             probe: ProbeOptions {
                 curl: CurlTimeouts {
                     connect,
@@ -57,17 +56,6 @@ impl RunOptions {
             },
         }
     }
-}
-
-/// Where a destination is, once deployed.
-#[derive(Debug, Clone)]
-struct Resolved {
-    /// What the oracle judges: the server pod, or the outside address.
-    target: Target,
-    address: IpAddr,
-    port: u16,
-    path: String,
-    node: Option<String>,
 }
 
 pub struct Runner<'a> {
@@ -123,16 +111,18 @@ impl Runner<'_> {
             elapsed: started.elapsed(),
         });
 
-        let destinations = self.resolve_destinations(&fixtures)?;
+        let mut layout = self.layout(&fixtures)?;
         let mut world = deployed_world(&self.client, &fixtures).await?;
-        let mut cell_routes = routes(self.suite, &fixtures, &destinations);
         for placeholder in &self.suite.placeholders {
-            let real = destinations.get(&placeholder.destination).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "placeholder destination {} has no address",
-                    placeholder.destination
-                ))
-            })?;
+            let real = layout
+                .destinations
+                .get(&placeholder.destination)
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "placeholder destination {} has no address",
+                        placeholder.destination
+                    ))
+                })?;
             applier
                 .placeholders
                 .insert(placeholder.address, real.address);
@@ -158,24 +148,16 @@ impl Runner<'_> {
             if !late_pods.is_empty() {
                 fixtures.sources.extend(late_pods);
                 world = deployed_world(&self.client, &fixtures).await?;
-                cell_routes = routes(self.suite, &fixtures, &destinations);
+                layout = self.layout(&fixtures)?;
             }
             let rendered: Vec<_> = phase.policies.iter().map(|m| applier.rendered(m)).collect();
-            let judged: BTreeMap<CellKey, OracleCell> =
-                oracle_cells(&world, &rendered, self.suite.profile, &cell_routes)
-                    .map_err(|e| Error::Invalid(format!("oracle, phase {}: {e}", phase.name)))?
-                    .into_iter()
-                    .map(|cell| (cell.key.clone(), cell))
-                    .collect();
+            let cells: Vec<CellResult> = phase_cells(self.suite, index, &layout, &world, &rendered)
+                .map_err(|e| Error::Invalid(format!("oracle, phase {}: {e}", phase.name)))?
+                .iter()
+                .map(|cell| cell.unobserved(self.reproduce(cell)))
+                .collect();
             let result = self
-                .probe_phase(
-                    (index, phase),
-                    names,
-                    &fixtures,
-                    &destinations,
-                    &judged,
-                    &late,
-                )
+                .probe_phase(phase, names, &fixtures, cells, &late)
                 .await;
             self.sink.emit(RunEvent::PhaseFinished(result.clone()));
             phases.push(result);
@@ -187,15 +169,23 @@ impl Runner<'_> {
         })
     }
 
-    fn resolve_destinations(&self, fixtures: &Fixtures) -> Result<BTreeMap<String, Resolved>> {
-        let mut out = BTreeMap::new();
+    /// The deployed fixtures by suite name: source pods, and where each destination is.
+    fn layout(&self, fixtures: &Fixtures) -> Result<Layout> {
+        let mut layout = Layout::default();
+        for (name, pod) in &fixtures.sources {
+            let source = Source {
+                pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
+                node: pod.node.clone(),
+            };
+            layout.sources.insert(name.clone(), source);
+        }
         for destination in &self.suite.destinations {
-            let resolved = match &destination.kind {
+            let endpoint = match &destination.kind {
                 DestinationKind::Server(server) => {
                     let pod = fixtures.servers.get(&destination.name).ok_or_else(|| {
                         Error::Invalid(format!("server {} was not deployed", destination.name))
                     })?;
-                    Resolved {
+                    Endpoint {
                         target: Target::Pod(PodRef::new(pod.namespace.clone(), pod.name.clone())),
                         address: pod.ip,
                         port: server.port,
@@ -207,7 +197,7 @@ impl Runner<'_> {
                     address,
                     port,
                     path,
-                }) => Resolved {
+                }) => Endpoint {
                     target: Target::Address(*address),
                     address: *address,
                     port: *port,
@@ -216,252 +206,110 @@ impl Runner<'_> {
                 },
                 DestinationKind::External(ExternalDestination::Unavailable { .. }) => continue,
             };
-            out.insert(destination.name.clone(), resolved);
+            layout
+                .destinations
+                .insert(destination.name.clone(), endpoint);
         }
-        Ok(out)
+        Ok(layout)
     }
 
-    /// Probes the phase's cells; cells that differ from expectation are probed again until they match or the
-    /// settle deadline passes. Every cell is probed at least once. The cells of a pod created in this phase
-    /// (`late`: its creation time and how long it took to be Ready) are decided by their first probe alone.
+    /// The command that repeats a probed cell's probe by hand (empty for a skipped cell or a missing source).
+    fn reproduce(&self, cell: &Cell) -> String {
+        match (&cell.source, &cell.skipped) {
+            (Some(pod), None) => reproduce_command(
+                &pod.namespace,
+                &pod.name,
+                &cell.url,
+                self.options.probe.curl,
+            ),
+            _ => String::new(),
+        }
+    }
+
+    /// Probes the phase's cells, feeding every result to the phase's [`Settle`] machine: a cell is probed again
+    /// while it says so, then the confirmation round re-probes the cells it names, no sooner than it says. `late`:
+    /// the pods created in this phase, with their creation time and how long they took to be Ready.
     async fn probe_phase(
         &self,
-        (index, phase): (usize, &Phase),
+        phase: &Phase,
         policies: Vec<String>,
         fixtures: &Fixtures,
-        destinations: &BTreeMap<String, Resolved>,
-        judged: &BTreeMap<CellKey, OracleCell>,
+        cells: Vec<CellResult>,
         late: &BTreeMap<String, (Instant, Duration)>,
     ) -> PhaseResult {
         let start = Instant::now();
-        let mut cells: BTreeMap<CellKey, CellResult> = BTreeMap::new();
-        let mut order: Vec<CellKey> = Vec::new();
-        let mut targets: Vec<ProbeTarget> = Vec::new();
-        for pod in &self.suite.pods {
-            let from_node = fixtures.sources.get(&pod.name).and_then(|p| p.node.clone());
-            let not_created = self.suite.not_created_yet(&pod.name, index);
-            for destination in &self.suite.destinations {
-                let (key, cell) = match destinations.get(&destination.name) {
-                    Some(to) if not_created.is_none() => {
-                        let key = CellKey {
-                            from: pod.name.clone(),
-                            to: destination.name.clone(),
-                            port: to.port,
-                        };
-                        let oracle = judged.get(&key);
-                        let expected = match phase.expectation {
-                            Expectation::Oracle => oracle.map(|o| o.expected),
-                            Expectation::Table(_) => {
-                                phase.expectation.expected(&pod.name, &destination.name)
-                            }
-                        };
-                        let url = url_of(to);
-                        let reproduce = fixtures
-                            .sources
-                            .get(&pod.name)
-                            .map(|source| {
-                                reproduce_command(
-                                    &source.namespace,
-                                    &source.name,
-                                    &url,
-                                    self.options.probe.curl,
-                                )
-                            })
-                            .unwrap_or_default();
-                        targets.push(ProbeTarget {
-                            key: key.clone(),
-                            url: url.clone(),
-                        });
-                        let pending = Observation::Error {
-                            message: "not probed".into(),
-                        };
-                        (
-                            key.clone(),
-                            CellResult {
-                                implementation_defined: oracle
-                                    .map(|o| o.implementation_defined.clone())
-                                    .unwrap_or_default(),
-                                explanation: oracle.map(|o| o.explanation.clone()),
-                                oracle: oracle.map(|o| o.expected),
-                                reproduce,
-                                ready_after: late.get(&pod.name).map(|(_, ready)| *ready),
-                                ..cell(
-                                    key,
-                                    from_node.clone(),
-                                    to.node.clone(),
-                                    url,
-                                    expected,
-                                    pending,
-                                )
-                            },
-                        )
-                    }
-                    resolved => {
-                        let key = CellKey {
-                            from: pod.name.clone(),
-                            to: destination.name.clone(),
-                            port: resolved
-                                .map(|to| to.port)
-                                .or_else(|| destination.port())
-                                .unwrap_or(0),
-                        };
-                        let reason = not_created.clone().unwrap_or_else(|| {
-                            destination.skip_reason().unwrap_or("no address").to_owned()
-                        });
-                        (
-                            key.clone(),
-                            cell(
-                                key,
-                                from_node.clone(),
-                                None,
-                                String::new(),
-                                phase.expectation.expected(&pod.name, &destination.name),
-                                Observation::Skipped { reason },
-                            ),
-                        )
-                    }
+        let new_pods = late
+            .iter()
+            .map(|(name, (created, ready))| {
+                let pod = NewPod {
+                    created_before: start.saturating_duration_since(*created),
+                    ready_after: *ready,
                 };
-                order.push(key.clone());
-                cells.insert(key, cell);
-            }
-        }
-
-        let phase_name = phase.name.clone();
-        let settle_by = start + self.options.settle_timeout;
-        let cells = RefCell::new(cells);
-        let on_update = |update| match update {
-            Update::Observed(key, observation) => {
-                let mut cells = cells.borrow_mut();
-                let Some(cell) = cells.get_mut(&key) else {
-                    return true;
-                };
-                let first_of_new_pod = cell.attempts == 0 && late.contains_key(&key.from);
-                cell.attempts += 1;
-                let matches = observation.reach().is_some() && observation.reach() == cell.expected;
-                if first_of_new_pod {
-                    let (created, _) = late[&key.from];
-                    cell.first_probe_after = Some(created.elapsed());
-                    tracing::info!(phase = %phase_name, cell = %key, observed = ?observation, after = ?created.elapsed(), "first probe of a new pod");
-                    if !matches {
-                        // Not protected from its first probe: that result stands, later ones do not change it.
-                        cell.observed = observation;
-                        return true;
-                    }
-                }
-                if matches {
-                    cell.settled_after = Some(start.elapsed());
-                } else {
-                    tracing::debug!(phase = %phase_name, cell = ?key, observed = ?observation, "not as expected yet");
-                }
-                cell.observed = observation;
-                matches
-            }
-            Update::RoundDone { round, pending } => {
-                self.sink.emit(RunEvent::ProbeRound {
-                    phase: phase_name.clone(),
-                    round,
-                    settled: cells.borrow().len() - pending,
-                    pending,
-                });
-                false
-            }
-        };
-        let (client, sources, probe) = (&self.client, &fixtures.sources, &self.options.probe);
-        let retry = self.options.retry_interval;
-        probe_until_settled(
-            client,
-            sources,
-            targets.clone(),
-            probe,
-            retry,
-            settle_by,
-            &on_update,
-        )
-        .await;
-        // A cell can match on the state before the phase's policies took effect (an allow seen before the deny was
-        // enforced). Once everything matched, the cells that matched sooner than `confirm_after` past the apply are
-        // probed once more, no sooner than that; one that no longer matches is probed again until it does or the
-        // deadline passes.
-        let confirm_after = self.options.confirm_after;
-        let early: Vec<ProbeTarget> = targets
-            .into_iter()
-            .filter(|t| {
-                let settled = cells.borrow().get(&t.key).and_then(|c| c.settled_after);
-                settled.is_some_and(|after| after < confirm_after)
+                (name.clone(), pod)
             })
             .collect();
-        tokio::time::sleep_until((start + confirm_after).into()).await;
-        probe_until_settled(client, sources, early, probe, retry, settle_by, &on_update).await;
+        let mut feed = Feed {
+            settle: Settle::new(cells, self.options.timing, new_pods),
+            start,
+            phase: &phase.name,
+            sink: self.sink,
+        };
+        let (client, sources, probe) = (&self.client, &fixtures.sources, &self.options.probe);
+        let targets = targets_of(feed.settle.to_probe());
+        probe_until_settled(client, sources, targets, probe, &mut feed).await;
+        let (confirm_at, early) = feed.settle.confirmation();
+        let early = targets_of(early);
+        tokio::time::sleep_until((start + confirm_at).into()).await;
+        probe_until_settled(client, sources, early, probe, &mut feed).await;
         PhaseResult {
             name: phase.name.clone(),
             policies,
-            cells: {
-                let mut cells = cells.into_inner();
-                order.iter().filter_map(|key| cells.remove(key)).collect()
-            },
+            cells: feed.settle.into_cells(),
             probe_millis: start.elapsed().as_millis() as u64,
         }
     }
 }
 
-fn cell(
-    key: CellKey,
-    from_node: Option<String>,
-    to_node: Option<String>,
-    url: String,
-    expected: Option<netreach_core::cell::Reach>,
-    observed: Observation,
-) -> CellResult {
-    CellResult {
-        key,
-        from_node,
-        to_node,
-        url,
-        expected,
-        observed,
-        attempts: 0,
-        implementation_defined: Vec::new(),
-        explanation: None,
-        oracle: None,
-        settled_after: None,
-        reproduce: String::new(),
-        ready_after: None,
-        first_probe_after: None,
-    }
+fn targets_of(cells: Vec<&CellResult>) -> Vec<ProbeTarget> {
+    cells
+        .into_iter()
+        .map(|cell| ProbeTarget {
+            key: cell.key.clone(),
+            url: cell.url.clone(),
+        })
+        .collect()
 }
 
-/// How each probed cell maps onto the deployed world, for the oracle.
-fn routes(
-    suite: &Suite,
-    fixtures: &Fixtures,
-    destinations: &BTreeMap<String, Resolved>,
-) -> Vec<CellRoute> {
-    let mut out = Vec::new();
-    for pod in &suite.pods {
-        let Some(source) = fixtures.sources.get(&pod.name) else {
-            continue;
-        };
-        for destination in &suite.destinations {
-            let Some(to) = destinations.get(&destination.name) else {
-                continue;
-            };
-            out.push(CellRoute {
-                key: CellKey {
-                    from: pod.name.clone(),
-                    to: destination.name.clone(),
-                    port: to.port,
-                },
-                from: PodRef::new(source.namespace.clone(), source.name.clone()),
-                to: to.target.clone(),
-            });
+/// The I/O side of a phase's settle machine: timestamps each probe result, logs it, reports rounds as events.
+struct Feed<'a> {
+    settle: Settle,
+    start: Instant,
+    phase: &'a str,
+    sink: &'a dyn EventSink,
+}
+
+impl Probing for Feed<'_> {
+    fn observed(&mut self, key: CellKey, observation: Observation) -> Next {
+        let at = self.start.elapsed();
+        let logged = format!("{observation:?}");
+        let next = self.settle.observe(&key, observation, at);
+        match next {
+            Next::Decided => {
+                tracing::debug!(phase = %self.phase, cell = %key, observed = %logged, ?at, "decided")
+            }
+            _ => {
+                tracing::debug!(phase = %self.phase, cell = %key, observed = %logged, "not as expected yet")
+            }
         }
+        next
     }
-    out
-}
 
-fn url_of(to: &Resolved) -> String {
-    match to.address {
-        IpAddr::V4(v4) => format!("http://{v4}:{}{}", to.port, to.path),
-        IpAddr::V6(v6) => format!("http://[{v6}]:{}{}", to.port, to.path),
+    fn round_done(&mut self, round: u32, pending: usize) {
+        self.sink.emit(RunEvent::ProbeRound {
+            phase: self.phase.to_owned(),
+            round,
+            settled: self.settle.len() - pending,
+            pending,
+        });
     }
 }

@@ -25,16 +25,11 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
             )
         })?;
     let deployment = synthetic_deployment(&suite);
-    let Some(route) = deployment
-        .routes
-        .iter()
-        .find(|r| r.key.from == args.from && r.key.to == args.to)
-    else {
-        if let Some((_, reason)) = deployment
-            .skipped
-            .iter()
-            .find(|(k, _)| k.from == args.from && k.to == args.to)
-        {
+    let destination = suite.destinations.iter().find(|d| d.name == args.to);
+    let from = deployment.layout.sources.get(&args.from);
+    let to = deployment.layout.destinations.get(&args.to);
+    let (Some(from), Some(to)) = (from, to) else {
+        if let (Some(_), Some(reason)) = (from, destination.and_then(|d| d.skip_reason())) {
             bail!("--to: destination {} is unavailable: {reason}", args.to);
         }
         bail!(
@@ -47,9 +42,9 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
     let policies = resolved_policies(phase, &deployment.placeholders);
     let oracle = Oracle::new(&deployment.world, &policies, suite.profile)?;
     let traffic = Traffic {
-        from: route.from.clone(),
-        to: route.to.clone(),
-        port: args.port.unwrap_or(route.key.port),
+        from: from.pod.clone(),
+        to: to.target.clone(),
+        port: args.port.unwrap_or(to.port),
         protocol: Protocol::Tcp,
     };
     println!(

@@ -96,7 +96,7 @@ fn run_options(args: &RunArgs) -> anyhow::Result<RunOptions> {
         };
     }
     if let Some(value) = args.settle_timeout {
-        options.settle_timeout = seconds(value, "--settle-timeout")?;
+        options.timing.settle_timeout = seconds(value, "--settle-timeout")?;
     }
     if let Some(value) = args.ready_timeout {
         options.ready_timeout = seconds(value, "--ready-timeout")?;

@@ -1,0 +1,259 @@
+//! The cells of a phase, built in this one place for `plan`, `run` and the cargo-test harness: the pod ×
+//! destination matrix laid out on a world (deployed, or made up for planning), with each cell's route, URL,
+//! expectation, oracle verdict and implementation-defined switches, or the reason it is skipped.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use serde::Serialize;
+
+use crate::cell::{CellKey, CellResult, Observation, Reach};
+use crate::oracle::{Oracle, OracleError, PodRef, Profile, Target, Traffic};
+use crate::suite::{Expectation, Suite};
+use crate::world::{Protocol, World};
+
+/// A source pod of the suite as it stands in the world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub pod: PodRef,
+    pub node: Option<String>,
+}
+
+/// Where a destination is: what the oracle judges, and the address, port and path a probe fetches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The server pod, or the outside address.
+    pub target: Target,
+    pub address: IpAddr,
+    pub port: u16,
+    pub path: String,
+    /// The server pod's node (`None` for an outside endpoint).
+    pub node: Option<String>,
+}
+
+impl Endpoint {
+    /// `http://ADDRESS:PORT/PATH`, with an IPv6 address in brackets.
+    pub fn url(&self) -> String {
+        match self.address {
+            IpAddr::V4(v4) => format!("http://{v4}:{}{}", self.port, self.path),
+            IpAddr::V6(v6) => format!("http://[{v6}]:{}{}", self.port, self.path),
+        }
+    }
+}
+
+/// The suite's pods and destinations placed on a world, by their suite names. A pod or destination missing here
+/// has no cell to probe (not created yet, or an outside destination with no address).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub sources: BTreeMap<String, Source>,
+    pub destinations: BTreeMap<String, Endpoint>,
+}
+
+/// How a cell maps onto the world: the source pod and the target the oracle judges.
+#[derive(Debug, Clone)]
+pub struct CellRoute {
+    pub key: CellKey,
+    pub from: PodRef,
+    pub to: Target,
+}
+
+/// The oracle's verdict on one cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OracleCell {
+    pub key: CellKey,
+    pub expected: Reach,
+    /// Profile switches whose value decided this cell (empty: the specification alone decides it).
+    pub implementation_defined: Vec<String>,
+    pub explanation: String,
+}
+
+/// Judges every routed cell under the given policies (already resolved to real addresses).
+pub fn oracle_cells(
+    world: &World,
+    policies: &[NetworkPolicy],
+    profile: Profile,
+    routes: &[CellRoute],
+) -> Result<Vec<OracleCell>, OracleError> {
+    let oracle = Oracle::new(world, policies, profile)?;
+    routes
+        .iter()
+        .map(|route| {
+            let traffic = Traffic {
+                from: route.from.clone(),
+                to: route.to.clone(),
+                port: route.key.port,
+                protocol: Protocol::Tcp,
+            };
+            let decision = oracle.decide(&traffic)?;
+            Ok(OracleCell {
+                key: route.key.clone(),
+                expected: if decision.allowed {
+                    Reach::Allow
+                } else {
+                    Reach::Deny
+                },
+                implementation_defined: decision
+                    .implementation_defined
+                    .iter()
+                    .map(|s| s.name().to_owned())
+                    .collect(),
+                explanation: oracle.explain(&traffic)?,
+            })
+        })
+        .collect()
+}
+
+/// One cell of a phase, before it is probed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub key: CellKey,
+    pub from_node: Option<String>,
+    pub to_node: Option<String>,
+    /// The source pod, when it stands in the world.
+    pub source: Option<PodRef>,
+    /// What a probe fetches; empty for a skipped cell.
+    pub url: String,
+    /// Why the cell is not probed (a pod created in a later phase, an outside destination with no address).
+    pub skipped: Option<String>,
+    /// The suite's hand-written expectation, when the phase has a table.
+    pub table: Option<Reach>,
+    /// What the cell is judged against: the phase's table when it has one, else the oracle's verdict.
+    pub expected: Option<Reach>,
+    /// The oracle's verdict, when the cell is probed and its source stands in the world.
+    pub oracle: Option<OracleCell>,
+}
+
+impl Cell {
+    /// The cell as a result not yet observed: skipped with its reason, or waiting for its first probe.
+    /// `reproduce` is the command that repeats its probe by hand (empty when there is none).
+    pub fn unobserved(&self, reproduce: String) -> CellResult {
+        let observed = match &self.skipped {
+            Some(reason) => Observation::Skipped {
+                reason: reason.clone(),
+            },
+            None => Observation::Error {
+                message: "not probed".into(),
+            },
+        };
+        CellResult {
+            key: self.key.clone(),
+            from_node: self.from_node.clone(),
+            to_node: self.to_node.clone(),
+            url: self.url.clone(),
+            expected: self.expected,
+            observed,
+            attempts: 0,
+            settled_after: None,
+            implementation_defined: self
+                .oracle
+                .as_ref()
+                .map(|o| o.implementation_defined.clone())
+                .unwrap_or_default(),
+            oracle: self.oracle.as_ref().map(|o| o.expected),
+            explanation: self.oracle.as_ref().map(|o| o.explanation.clone()),
+            reproduce,
+            ready_after: None,
+            first_probe_after: None,
+        }
+    }
+}
+
+/// The key of every cell of the matrix, in suite order (pods, then destinations): the same in every phase.
+pub fn cell_keys(suite: &Suite, layout: &Layout) -> Vec<CellKey> {
+    suite
+        .pods
+        .iter()
+        .flat_map(|pod| {
+            suite
+                .destinations
+                .iter()
+                .map(|destination| key_of(suite, layout, &pod.name, &destination.name))
+        })
+        .collect()
+}
+
+/// The key of the cell `pod` × `destination` on this layout: its port is the endpoint's, else the destination's,
+/// else 0 (an outside destination with no address).
+fn key_of(suite: &Suite, layout: &Layout, pod: &str, destination: &str) -> CellKey {
+    let port = layout
+        .destinations
+        .get(destination)
+        .map(|to| to.port)
+        .or_else(|| {
+            suite
+                .destinations
+                .iter()
+                .find(|d| d.name == destination)
+                .and_then(|d| d.port())
+        })
+        .unwrap_or(0);
+    CellKey {
+        from: pod.to_owned(),
+        to: destination.to_owned(),
+        port,
+    }
+}
+
+/// Every cell of phase `index` in suite order (pods, then destinations), judged by the oracle on `world` under
+/// `policies` (the phase's, as applied). A cell is skipped when its pod is created in a later phase or its
+/// destination has no endpoint; the oracle judges the others whose source stands in the layout.
+pub fn phase_cells(
+    suite: &Suite,
+    index: usize,
+    layout: &Layout,
+    world: &World,
+    policies: &[NetworkPolicy],
+) -> Result<Vec<Cell>, OracleError> {
+    let phase = &suite.phases[index];
+    let mut cells = Vec::new();
+    let mut routes = Vec::new();
+    for pod in &suite.pods {
+        let source = layout.sources.get(&pod.name);
+        let not_created = suite.not_created_yet(&pod.name, index);
+        for destination in &suite.destinations {
+            let key = key_of(suite, layout, &pod.name, &destination.name);
+            let endpoint = layout
+                .destinations
+                .get(&destination.name)
+                .filter(|_| not_created.is_none());
+            let skipped = match endpoint {
+                Some(_) => None,
+                None => Some(not_created.clone().unwrap_or_else(|| {
+                    destination.skip_reason().unwrap_or("no address").to_owned()
+                })),
+            };
+            if let (Some(source), Some(to)) = (source, endpoint) {
+                routes.push(CellRoute {
+                    key: key.clone(),
+                    from: source.pod.clone(),
+                    to: to.target.clone(),
+                });
+            }
+            cells.push(Cell {
+                key,
+                from_node: source.and_then(|s| s.node.clone()),
+                to_node: endpoint.and_then(|to| to.node.clone()),
+                source: source.map(|s| s.pod.clone()),
+                url: endpoint.map(Endpoint::url).unwrap_or_default(),
+                skipped,
+                table: phase.expectation.expected(&pod.name, &destination.name),
+                expected: None,
+                oracle: None,
+            });
+        }
+    }
+    let mut judged: BTreeMap<CellKey, OracleCell> =
+        oracle_cells(world, policies, suite.profile, &routes)?
+            .into_iter()
+            .map(|cell| (cell.key.clone(), cell))
+            .collect();
+    for cell in &mut cells {
+        cell.oracle = judged.remove(&cell.key);
+        cell.expected = match phase.expectation {
+            Expectation::Table(_) => cell.table,
+            Expectation::Oracle => cell.oracle.as_ref().map(|o| o.expected),
+        };
+    }
+    Ok(cells)
+}

@@ -1,0 +1,315 @@
+//! When the cells of a phase are decided (pure): each probe result goes in with its time, out comes whether and
+//! when to probe the cell again, which cells the confirmation round re-probes, and the cells' results with their
+//! settle times. The cells of a pod created in the phase are decided by their first probe unless it matches.
+//!
+//! Times are durations since probing of the phase started: right after its policies were applied (and after the
+//! pods it creates are Ready).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::cell::{CellKey, CellResult, Observation};
+
+/// The timing rules of a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// How long a cell may take to match its expectation.
+    pub settle_timeout: Duration,
+    /// Pause between probes of a cell that does not match yet.
+    pub retry_interval: Duration,
+    /// Cells that matched sooner than this are probed once more, no sooner than this (the confirmation round):
+    /// a match seen before the policies took effect does not count.
+    pub confirm_after: Duration,
+}
+
+/// A pod created in the phase (`createdIn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewPod {
+    /// How long before probing started the pod was created.
+    pub created_before: Duration,
+    /// How long it took from creation to Ready.
+    pub ready_after: Duration,
+}
+
+/// What to do with a cell after one of its probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Decided for now: not probed again (until the confirmation round, if it takes part).
+    Decided,
+    /// Not as expected yet: probe again after this pause.
+    Retry(Duration),
+    /// Not as expected, and the settle deadline leaves no room for another probe.
+    GiveUp,
+}
+
+/// The cells of one phase while they are probed.
+#[derive(Debug, Clone)]
+pub struct Settle {
+    timing: Timing,
+    cells: Vec<CellResult>,
+    index: BTreeMap<CellKey, usize>,
+    new_pods: BTreeMap<String, NewPod>,
+}
+
+impl Settle {
+    /// Starts from the phase's unobserved cells (see [`crate::matrix::Cell::unobserved`]) in report order.
+    pub fn new(cells: Vec<CellResult>, timing: Timing, new_pods: BTreeMap<String, NewPod>) -> Self {
+        let mut cells = cells;
+        for cell in &mut cells {
+            if !matches!(cell.observed, Observation::Skipped { .. })
+                && let Some(pod) = new_pods.get(&cell.key.from)
+            {
+                cell.ready_after = Some(pod.ready_after);
+            }
+        }
+        let index = cells
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| (cell.key.clone(), i))
+            .collect();
+        Self {
+            timing,
+            cells,
+            index,
+            new_pods,
+        }
+    }
+
+    pub fn timing(&self) -> Timing {
+        self.timing
+    }
+
+    /// Every cell of the phase, skipped ones included.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The cell, as observed so far.
+    pub fn cell(&self, key: &CellKey) -> Option<&CellResult> {
+        self.index.get(key).map(|&i| &self.cells[i])
+    }
+
+    /// The cells to probe (every one that is not skipped), in order.
+    pub fn to_probe(&self) -> Vec<&CellResult> {
+        self.cells
+            .iter()
+            .filter(|c| !matches!(c.observed, Observation::Skipped { .. }))
+            .collect()
+    }
+
+    /// Records one probe of `key`, whose result came back at `at`.
+    pub fn observe(&mut self, key: &CellKey, observation: Observation, at: Duration) -> Next {
+        let Some(&i) = self.index.get(key) else {
+            return Next::Decided;
+        };
+        let cell = &mut self.cells[i];
+        let new_pod = self.new_pods.get(&key.from);
+        let first_of_new_pod = cell.attempts == 0 && new_pod.is_some();
+        cell.attempts += 1;
+        let matches = observation.reach().is_some() && observation.reach() == cell.expected;
+        if let Some(pod) = new_pod.filter(|_| first_of_new_pod) {
+            cell.first_probe_after = Some(pod.created_before + at);
+            if !matches {
+                // Not protected from its first probe: that result stands, later ones do not change it.
+                cell.observed = observation;
+                return Next::Decided;
+            }
+        }
+        cell.observed = observation;
+        if matches {
+            cell.settled_after = Some(at);
+            Next::Decided
+        } else if at + self.timing.retry_interval <= self.timing.settle_timeout {
+            Next::Retry(self.timing.retry_interval)
+        } else {
+            Next::GiveUp
+        }
+    }
+
+    /// The confirmation round: at `confirm_after` at the earliest, the cells that matched sooner than that.
+    pub fn confirmation(&self) -> (Duration, Vec<&CellResult>) {
+        let after = self.timing.confirm_after;
+        let cells = self
+            .to_probe()
+            .into_iter()
+            .filter(|c| c.settled_after.is_some_and(|t| t < after))
+            .collect();
+        (after, cells)
+    }
+
+    /// The cells, in the order they were given.
+    pub fn into_cells(self) -> Vec<CellResult> {
+        self.cells
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cell::{DenyKind, Reach};
+
+    const fn ms(millis: u64) -> Duration {
+        Duration::from_millis(millis)
+    }
+
+    const TIMING: Timing = Timing {
+        settle_timeout: Duration::from_secs(30),
+        retry_interval: Duration::from_millis(500),
+        confirm_after: Duration::from_secs(1),
+    };
+
+    fn key(from: &str, to: &str) -> CellKey {
+        CellKey {
+            from: from.into(),
+            to: to.into(),
+            port: 80,
+        }
+    }
+
+    fn cell(from: &str, to: &str, expected: Reach) -> CellResult {
+        CellResult {
+            key: key(from, to),
+            from_node: None,
+            to_node: None,
+            url: format!("http://{to}/"),
+            expected: Some(expected),
+            observed: Observation::Error {
+                message: "not probed".into(),
+            },
+            attempts: 0,
+            settled_after: None,
+            implementation_defined: Vec::new(),
+            oracle: None,
+            explanation: None,
+            reproduce: String::new(),
+            ready_after: None,
+            first_probe_after: None,
+        }
+    }
+
+    fn allowed() -> Observation {
+        Observation::Allowed { http_status: 200 }
+    }
+
+    fn denied() -> Observation {
+        Observation::Denied {
+            kind: DenyKind::Timeout,
+            curl_exit: 28,
+        }
+    }
+
+    fn settle(cells: Vec<CellResult>) -> Settle {
+        Settle::new(cells, TIMING, BTreeMap::new())
+    }
+
+    #[test]
+    fn a_match_is_decided_and_records_its_time() {
+        let mut s = settle(vec![cell("a", "x", Reach::Deny)]);
+        assert_eq!(s.observe(&key("a", "x"), denied(), ms(300)), Next::Decided);
+        let c = s.cell(&key("a", "x")).unwrap();
+        assert_eq!((c.attempts, c.settled_after), (1, Some(ms(300))));
+    }
+
+    #[test]
+    fn a_mismatch_is_retried_after_the_interval_while_the_deadline_allows() {
+        let mut s = settle(vec![cell("a", "x", Reach::Deny)]);
+        let k = key("a", "x");
+        assert_eq!(s.observe(&k, allowed(), ms(300)), Next::Retry(ms(500)));
+        // The last probe that still fits: its retry would come back exactly at the deadline.
+        assert_eq!(s.observe(&k, allowed(), ms(29_500)), Next::Retry(ms(500)));
+        assert_eq!(s.observe(&k, allowed(), ms(29_501)), Next::GiveUp);
+        let c = s.cell(&k).unwrap();
+        assert_eq!((c.attempts, c.settled_after), (3, None));
+        assert_eq!(c.observed, allowed());
+    }
+
+    #[test]
+    fn an_error_never_matches() {
+        let mut s = settle(vec![cell("a", "x", Reach::Allow)]);
+        let error = Observation::Error {
+            message: "exec failed".into(),
+        };
+        assert_eq!(
+            s.observe(&key("a", "x"), error, ms(100)),
+            Next::Retry(ms(500))
+        );
+    }
+
+    #[test]
+    fn skipped_cells_are_not_probed() {
+        let mut skipped = cell("a", "y", Reach::Allow);
+        skipped.observed = Observation::Skipped {
+            reason: "no address".into(),
+        };
+        let s = settle(vec![cell("a", "x", Reach::Allow), skipped]);
+        let keys: Vec<_> = s.to_probe().into_iter().map(|c| c.key.clone()).collect();
+        assert_eq!(keys, vec![key("a", "x")]);
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn the_confirmation_round_takes_the_cells_that_matched_before_confirm_after() {
+        let mut s = settle(vec![
+            cell("a", "early", Reach::Allow),
+            cell("a", "edge", Reach::Allow),
+            cell("a", "late", Reach::Allow),
+            cell("a", "never", Reach::Allow),
+        ]);
+        s.observe(&key("a", "early"), allowed(), ms(999));
+        s.observe(&key("a", "edge"), allowed(), ms(1000));
+        s.observe(&key("a", "late"), denied(), ms(400));
+        s.observe(&key("a", "late"), allowed(), ms(1400));
+        s.observe(&key("a", "never"), denied(), ms(400));
+        let (at, cells) = s.confirmation();
+        assert_eq!(at, ms(1000));
+        let keys: Vec<_> = cells.into_iter().map(|c| c.key.clone()).collect();
+        assert_eq!(keys, vec![key("a", "early")]);
+    }
+
+    #[test]
+    fn a_confirmation_that_fails_is_retried() {
+        let mut s = settle(vec![cell("a", "x", Reach::Deny)]);
+        let k = key("a", "x");
+        s.observe(&k, denied(), ms(200));
+        assert_eq!(s.observe(&k, allowed(), ms(1100)), Next::Retry(ms(500)));
+        assert_eq!(s.observe(&k, denied(), ms(1700)), Next::Decided);
+        assert_eq!(s.cell(&k).unwrap().settled_after, Some(ms(1700)));
+    }
+
+    fn new_pod() -> BTreeMap<String, NewPod> {
+        BTreeMap::from([(
+            "new".to_owned(),
+            NewPod {
+                created_before: ms(2000),
+                ready_after: ms(1800),
+            },
+        )])
+    }
+
+    #[test]
+    fn a_new_pods_first_probe_decides_its_cell_when_it_does_not_match() {
+        let mut s = Settle::new(vec![cell("new", "x", Reach::Deny)], TIMING, new_pod());
+        let k = key("new", "x");
+        assert_eq!(s.observe(&k, allowed(), ms(300)), Next::Decided);
+        let c = s.cell(&k).unwrap();
+        assert_eq!(c.first_probe_after, Some(ms(2300)));
+        assert_eq!(c.ready_after, Some(ms(1800)));
+        assert_eq!((c.observed.clone(), c.settled_after), (allowed(), None));
+        assert!(s.confirmation().1.is_empty());
+    }
+
+    #[test]
+    fn a_new_pods_first_match_is_confirmed_like_any_other() {
+        let mut s = Settle::new(vec![cell("new", "x", Reach::Deny)], TIMING, new_pod());
+        let k = key("new", "x");
+        assert_eq!(s.observe(&k, denied(), ms(300)), Next::Decided);
+        assert_eq!(s.confirmation().1.len(), 1);
+        // A later mismatch is retried: only the first probe decides on its own.
+        assert_eq!(s.observe(&k, allowed(), ms(1200)), Next::Retry(ms(500)));
+        assert_eq!(s.cell(&k).unwrap().first_probe_after, Some(ms(2300)));
+    }
+}
