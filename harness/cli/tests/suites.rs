@@ -13,8 +13,9 @@ use netreach_core::matrix::cell_keys;
 use netreach_core::plan::synthetic_deployment;
 use netreach_core::results::RunReport;
 use netreach_core::suite::{Suite, load_suite};
+use netreach_core::verdict::Verdict;
 use netreach_kube::{FixtureImages, Mode, Outcome, RunOptions, connect, new_run_id, run_session};
-use netreach_report::assess::{Verdict, phase_verdicts};
+use netreach_report::assess::phase_verdicts;
 use netreach_report::style::Palette;
 use netreach_report::terminal::{View, describe, write_phase};
 
@@ -89,13 +90,13 @@ fn check(cell: Option<CellResult>, run_error: Option<String>) -> Result<(), Fail
         return Err(format!("the suite could not be run: {error}").into());
     }
     let cell = cell.ok_or("the run produced no result for this cell")?;
-    // A difference on an implementation-defined point is reported, not failed (as `netreach run` does).
-    match cell.status() {
-        CellStatus::Pass | CellStatus::ImplementationDefined => Ok(()),
-        _ => {
-            let verdict = Verdict::of("", "", &cell, &Baseline::default());
-            Err(describe(&cell, &verdict).into())
-        }
+    // The exit-code rule of `netreach run` (a difference on an implementation-defined point is reported, not
+    // failed); a skipped cell, run anyway with --include-ignored, is never a pass.
+    let verdict = Verdict::of("", "", &cell, &Baseline::default());
+    match verdict {
+        Verdict::Skipped => Err(describe(&cell, &verdict).into()),
+        _ if verdict.exit_code() == 0 => Ok(()),
+        _ => Err(describe(&cell, &verdict).into()),
     }
 }
 

@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::Baseline;
-use crate::cell::{CellResult, CellStatus, Reach};
+use crate::cell::{CellResult, Reach};
 use crate::oracle::{Profile, ProfileSwitch};
 use crate::results::RunReport;
 use crate::suite::Suite;
+use crate::verdict::{Status, Tally, Verdict};
 
 pub const SCHEMA: &str = "netreach.conformance/v1";
 
@@ -101,79 +102,11 @@ pub struct ConformanceReport {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    pub totals: TagTally,
-    pub by_tag: BTreeMap<String, TagTally>,
+    pub totals: Tally,
+    pub by_tag: BTreeMap<String, Tally>,
     /// `conformant` (every cell as specified, known deviations aside), `failures`, or `incomplete` (a suite or a
     /// cell could not be run).
     pub verdict: String,
-}
-
-/// Counts of one tag (or of everything). A cell that could not be probed never counts as passed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TagTally {
-    pub passed: usize,
-    pub failed: usize,
-    /// Failed, but listed in the baseline.
-    pub known_deviations: usize,
-    /// Differs from the profile only on an implementation-defined point: reported, never failed.
-    pub implementation_defined: usize,
-    pub errors: usize,
-    pub skipped: usize,
-}
-
-impl TagTally {
-    fn add(&mut self, status: &ReportStatus) {
-        match status {
-            ReportStatus::Pass => self.passed += 1,
-            ReportStatus::Fail => self.failed += 1,
-            ReportStatus::KnownDeviation => self.known_deviations += 1,
-            ReportStatus::ImplementationDefined => self.implementation_defined += 1,
-            ReportStatus::Error => self.errors += 1,
-            ReportStatus::Skipped => self.skipped += 1,
-        }
-    }
-}
-
-impl std::fmt::Display for TagTally {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} passed, {} failed", self.passed, self.failed)?;
-        for (n, what) in [
-            (self.known_deviations, "known deviations"),
-            (self.implementation_defined, "implementation-defined"),
-            (self.errors, "errors"),
-            (self.skipped, "skipped"),
-        ] {
-            if n > 0 {
-                write!(f, ", {n} {what}")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A cell's status in the battery: the run's, with failures the baseline accepts set apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportStatus {
-    Pass,
-    Fail,
-    KnownDeviation,
-    ImplementationDefined,
-    Error,
-    Skipped,
-}
-
-impl ReportStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Pass => "pass",
-            Self::Fail => "FAIL",
-            Self::KnownDeviation => "known deviation",
-            Self::ImplementationDefined => "implementation-defined",
-            Self::Error => "ERROR",
-            Self::Skipped => "skipped",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -201,7 +134,7 @@ pub struct PhaseReport {
 pub struct CellReport {
     /// `from->to:port`.
     pub cell: String,
-    pub status: ReportStatus,
+    pub status: Status,
     /// The cell's tags: its phase's, plus `implementation-defined` when a profile switch decides it.
     pub tags: Vec<String>,
     /// The baseline's reason, for a known deviation.
@@ -280,12 +213,13 @@ fn note_of(switch: &str) -> String {
 
 /// Builds the report of a battery run.
 pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> ConformanceReport {
+    let no_baseline = Baseline::default();
     let baseline = context.baseline.as_ref().map(|(_, b)| b);
     let mut summary = Summary::default();
     let mut suites = Vec::new();
     let mut failures = Vec::new();
     let mut choices: BTreeMap<String, Choice> = BTreeMap::new();
-    let mut incomplete = false;
+    let mut suite_not_run = false;
     for run in runs {
         let suite = run.suite;
         let file = suite.path.display().to_string();
@@ -300,7 +234,7 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
         let run_report = match &run.outcome {
             Ok(r) => r,
             Err(e) => {
-                incomplete = true;
+                suite_not_run = true;
                 report.error = Some(e.clone());
                 suites.push(report);
                 continue;
@@ -320,29 +254,25 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
                     .and_then(|(b, observed)| {
                         b.find(&suite.name, &phase.name, &cell.key, observed)
                     });
-                let status = match (cell.status(), deviation) {
-                    (CellStatus::Fail, Some(_)) => ReportStatus::KnownDeviation,
-                    (CellStatus::Fail, None) => ReportStatus::Fail,
-                    (CellStatus::Pass, _) => ReportStatus::Pass,
-                    (CellStatus::ImplementationDefined, _) => ReportStatus::ImplementationDefined,
-                    (CellStatus::Error, _) => ReportStatus::Error,
-                    (CellStatus::Skipped, _) => ReportStatus::Skipped,
-                };
+                let status = Verdict::of(
+                    &suite.name,
+                    &phase.name,
+                    cell,
+                    baseline.unwrap_or(&no_baseline),
+                )
+                .status();
                 let mut tags: BTreeSet<String> = phase_tags.iter().cloned().collect();
                 if !cell.implementation_defined.is_empty() {
                     tags.insert(IMPLEMENTATION_DEFINED_TAG.to_owned());
                 }
-                summary.totals.add(&status);
+                summary.totals.add(status);
                 for tag in &tags {
-                    summary.by_tag.entry(tag.clone()).or_default().add(&status);
-                }
-                if status == ReportStatus::Error {
-                    incomplete = true;
+                    summary.by_tag.entry(tag.clone()).or_default().add(status);
                 }
                 let name = cell.key.to_string();
                 if matches!(
                     status,
-                    ReportStatus::Fail | ReportStatus::KnownDeviation | ReportStatus::Error
+                    Status::Fail | Status::KnownDeviation | Status::Error
                 ) {
                     failures.push(Failure {
                         suite: suite.name.clone(),
@@ -408,12 +338,15 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
             choice
         })
         .collect();
-    summary.verdict = if incomplete {
-        "incomplete"
-    } else if summary.totals.failed > 0 {
-        "failures"
+    let exit_code = if suite_not_run {
+        2
     } else {
-        "conformant"
+        summary.totals.exit_code()
+    };
+    summary.verdict = match exit_code {
+        0 => "conformant",
+        1 => "failures",
+        _ => "incomplete",
     }
     .to_owned();
     ConformanceReport {
@@ -432,7 +365,8 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
 }
 
 impl ConformanceReport {
-    /// 0 conformant (known deviations aside), 1 some cell fails, 2 something could not be run.
+    /// 0 conformant (known deviations aside), 1 some cell fails, 2 something could not be run (the rule of
+    /// [`Tally::exit_code`], with a suite that could not be run counted as an error).
     pub fn exit_code(&self) -> i32 {
         match self.summary.verdict.as_str() {
             "conformant" => 0,
@@ -481,7 +415,7 @@ fn reproduce(suite: &Suite, file: &str, phase: &str, cell: &CellResult) -> Vec<S
 /// One cell as the comparison sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CellState {
-    pub status: ReportStatus,
+    pub status: Status,
     pub observed: String,
 }
 
@@ -508,7 +442,7 @@ pub struct Comparison {
     /// Per switch: (what A's cluster chose, what B's did).
     pub choices: BTreeMap<String, (Option<bool>, Option<bool>)>,
     /// Per tag: (A's tally, B's).
-    pub by_tag: BTreeMap<String, (Option<TagTally>, Option<TagTally>)>,
+    pub by_tag: BTreeMap<String, (Option<Tally>, Option<Tally>)>,
 }
 
 impl Comparison {

@@ -12,4 +12,5 @@ pub mod plan;
 pub mod results;
 pub mod settle;
 pub mod suite;
+pub mod verdict;
 pub mod world;

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, DenyKind, Observation, Reach};
 use netreach_core::conformance::{
-    ConformanceReport, ReportContext, ReportStatus, SuiteRun, build_report, compare,
-    filter_by_tags, parse_profile_overrides,
+    ConformanceReport, ReportContext, SuiteRun, build_report, compare, filter_by_tags,
+    parse_profile_overrides,
 };
 use netreach_core::oracle::{Profile, ProfileSwitch};
 use netreach_core::plan::plan_suite;
 use netreach_core::results::{PhaseResult, RunReport};
 use netreach_core::suite::{Suite, load_suite_with_env};
+use netreach_core::verdict::Status;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -242,7 +243,7 @@ fn report_counts_per_tag_marks_baselined_failures_and_records_choices() {
     .unwrap();
     let accepted = report_of(&suite, run, Some(baseline));
     assert_eq!(accepted.summary.totals.failed, 0);
-    assert_eq!(accepted.summary.totals.known_deviations, 1);
+    assert_eq!(accepted.summary.totals.known, 1);
     assert_eq!(accepted.summary.verdict, "conformant");
     assert_eq!(
         accepted.failures[0].known_deviation.as_deref(),
@@ -250,7 +251,7 @@ fn report_counts_per_tag_marks_baselined_failures_and_records_choices() {
     );
     assert_eq!(
         accepted.suites[0].phases[0].cells[1].status,
-        ReportStatus::KnownDeviation
+        Status::KnownDeviation
     );
 }
 
@@ -300,8 +301,8 @@ fn compare_shows_exactly_the_edited_cell_and_survives_json() {
         (only.suite.as_str(), only.phase.as_str(), only.cell.as_str()),
         ("s", "p", "client->inet:80")
     );
-    assert_eq!(only.a.as_ref().unwrap().status, ReportStatus::Pass);
-    assert_eq!(only.b.as_ref().unwrap().status, ReportStatus::Fail);
+    assert_eq!(only.a.as_ref().unwrap().status, Status::Pass);
+    assert_eq!(only.b.as_ref().unwrap().status, Status::Fail);
 
     // A cell only one report has is a difference too.
     let mut shorter = a.clone();

@@ -1,70 +1,10 @@
-//! A run judged against a baseline: each cell's verdict (known deviations apart), stale baseline entries, the
-//! closing summary line and the exit code. Every renderer reads results through this.
-
-use netreach_core::cell::{CellResult, CellStatus};
-use netreach_core::results::{PhaseResult, RunReport};
-use serde::Serialize;
+//! A run judged against a baseline: each cell's verdict (core's `Verdict`), stale baseline entries, the closing
+//! summary line. Every renderer reads results through this.
 
 use netreach_core::baseline::{Baseline, BaselineEntry, reach_word};
-
-/// How a cell counts in the report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Pass,
-    Fail,
-    /// A failing cell the baseline accepts, with the baseline's reason: reported, not failing.
-    Known {
-        reason: String,
-    },
-    /// Differs only on a point the specification leaves to the implementation: reported, not failing.
-    ImplementationDefined,
-    Error,
-    Skipped,
-}
-
-impl Verdict {
-    /// The cell's verdict: its own status, except that a failure the baseline lists (as observed) is known.
-    pub fn of(suite: &str, phase: &str, cell: &CellResult, baseline: &Baseline) -> Self {
-        match cell.status() {
-            CellStatus::Pass => Verdict::Pass,
-            CellStatus::Fail => {
-                let entry = cell
-                    .observed
-                    .reach()
-                    .and_then(|observed| baseline.find(suite, phase, &cell.key, observed));
-                match entry {
-                    Some(entry) => Verdict::Known {
-                        reason: entry.reason.clone(),
-                    },
-                    None => Verdict::Fail,
-                }
-            }
-            CellStatus::ImplementationDefined => Verdict::ImplementationDefined,
-            CellStatus::Error => Verdict::Error,
-            CellStatus::Skipped => Verdict::Skipped,
-        }
-    }
-
-    /// The word used in JSON and Markdown: `pass`, `fail`, `known`, `implementation_defined`, `error`, `skipped`.
-    pub fn word(&self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Known { .. } => "known",
-            Verdict::ImplementationDefined => "implementation_defined",
-            Verdict::Error => "error",
-            Verdict::Skipped => "skipped",
-        }
-    }
-
-    /// Whether the cell differs from its expectation (failing, known or implementation-defined).
-    pub fn is_wrong(&self) -> bool {
-        matches!(
-            self,
-            Verdict::Fail | Verdict::Known { .. } | Verdict::ImplementationDefined
-        )
-    }
-}
+use netreach_core::results::{PhaseResult, RunReport};
+use netreach_core::verdict::{Tally, Verdict};
+use serde::{Serialize, Serializer};
 
 /// The verdicts of a phase's cells, in cell order.
 pub fn phase_verdicts(suite: &str, phase: &PhaseResult, baseline: &Baseline) -> Vec<Verdict> {
@@ -84,75 +24,70 @@ pub struct StaleEntry {
     pub why: String,
 }
 
-/// Counts of verdicts plus stale baseline entries; its `Display` is the closing line CI systems read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+/// The tally of a run (or phase) plus its stale baseline entries; its `Display` is the closing line CI systems read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
-    pub passed: usize,
-    pub failed: usize,
-    pub known: usize,
-    pub errors: usize,
-    pub skipped: usize,
-    pub implementation_defined: usize,
+    pub tally: Tally,
     pub stale: usize,
 }
 
 impl Summary {
     pub fn of<'a>(verdicts: impl Iterator<Item = &'a Verdict>) -> Self {
-        let mut summary = Summary::default();
-        for verdict in verdicts {
-            match verdict {
-                Verdict::Pass => summary.passed += 1,
-                Verdict::Fail => summary.failed += 1,
-                Verdict::Known { .. } => summary.known += 1,
-                Verdict::ImplementationDefined => summary.implementation_defined += 1,
-                Verdict::Error => summary.errors += 1,
-                Verdict::Skipped => summary.skipped += 1,
-            }
+        Summary {
+            tally: Tally::of(verdicts.map(Verdict::status)),
+            stale: 0,
         }
-        summary
     }
 
-    /// 0 every cell as expected (or known), 1 some cell differs, 2 some cell could not be probed.
-    /// Stale baseline entries are reported but do not change it.
+    /// [`Tally::exit_code`]: stale baseline entries are reported but do not change it.
     pub fn exit_code(&self) -> i32 {
-        if self.errors > 0 {
-            2
-        } else if self.failed > 0 {
-            1
-        } else {
-            0
-        }
+        self.tally.exit_code()
     }
+}
 
-    pub fn cells(&self) -> usize {
-        self.passed
-            + self.failed
-            + self.known
-            + self.errors
-            + self.skipped
-            + self.implementation_defined
+impl Serialize for Summary {
+    /// As schema `netreach.run/v1` has it: passed, failed, known, errors, skipped, implementation_defined, stale.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire {
+            passed: usize,
+            failed: usize,
+            known: usize,
+            errors: usize,
+            skipped: usize,
+            implementation_defined: usize,
+            stale: usize,
+        }
+        let t = &self.tally;
+        Wire {
+            passed: t.passed,
+            failed: t.failed,
+            known: t.known,
+            errors: t.errors,
+            skipped: t.skipped,
+            implementation_defined: t.implementation_defined,
+            stale: self.stale,
+        }
+        .serialize(serializer)
     }
 }
 
 impl std::fmt::Display for Summary {
     /// `N passed, N failed`, then errors, skips, implementation-defined, known and stale when there are any.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} passed, {} failed", self.passed, self.failed)?;
-        if self.errors > 0 {
-            write!(f, ", {} errors", self.errors)?;
+        let t = &self.tally;
+        write!(f, "{} passed, {} failed", t.passed, t.failed)?;
+        if t.errors > 0 {
+            write!(f, ", {} errors", t.errors)?;
         }
-        if self.skipped > 0 {
-            write!(f, ", {} skipped", self.skipped)?;
+        if t.skipped > 0 {
+            write!(f, ", {} skipped", t.skipped)?;
         }
-        if self.implementation_defined > 0 {
-            write!(
-                f,
-                ", {} implementation-defined",
-                self.implementation_defined
-            )?;
+        if t.implementation_defined > 0 {
+            write!(f, ", {} implementation-defined", t.implementation_defined)?;
         }
-        if self.known > 0 {
-            write!(f, ", {} known", self.known)?;
+        if t.known > 0 {
+            write!(f, ", {} known", t.known)?;
         }
         if self.stale > 0 {
             let noun = if self.stale == 1 { "entry" } else { "entries" };

@@ -3,7 +3,24 @@
 
 use std::fmt::Write as _;
 
-use netreach_core::conformance::{Choice, Comparison, ConformanceReport, ReportStatus, TagTally};
+use netreach_core::conformance::{Choice, Comparison, ConformanceReport};
+use netreach_core::verdict::{Status, Tally};
+
+/// `N passed, N failed`, then known deviations, implementation-defined, errors and skipped when there are any.
+fn tally_text(tally: &Tally) -> String {
+    let mut out = format!("{} passed, {} failed", tally.passed, tally.failed);
+    for (n, what) in [
+        (tally.known, "known deviations"),
+        (tally.implementation_defined, "implementation-defined"),
+        (tally.errors, "errors"),
+        (tally.skipped, "skipped"),
+    ] {
+        if n > 0 {
+            let _ = write!(out, ", {n} {what}");
+        }
+    }
+    out
+}
 
 fn bool_word(value: Option<bool>) -> &'static str {
     match value {
@@ -40,7 +57,7 @@ pub fn summary_text(report: &ConformanceReport) -> String {
         .max()
         .unwrap_or(0);
     for (tag, tally) in &report.summary.by_tag {
-        let _ = writeln!(out, "  {tag:width$}  {tally}");
+        let _ = writeln!(out, "  {tag:width$}  {}", tally_text(tally));
     }
     for suite in report.suites.iter().filter(|s| s.error.is_some()) {
         let _ = writeln!(
@@ -71,14 +88,14 @@ pub fn summary_text(report: &ConformanceReport) -> String {
     for choice in &report.implementation_defined {
         let _ = writeln!(out, "  implementation-defined {}", choice_line(choice));
     }
-    let _ = write!(out, "{}", report.summary.totals);
+    let _ = write!(out, "{}", tally_text(&report.summary.totals));
     out
 }
 
-fn tally_row(name: &str, t: &TagTally) -> String {
+fn tally_row(name: &str, t: &Tally) -> String {
     format!(
         "| {name} | {} | {} | {} | {} | {} | {} |\n",
-        t.passed, t.failed, t.known_deviations, t.implementation_defined, t.errors, t.skipped
+        t.passed, t.failed, t.known, t.implementation_defined, t.errors, t.skipped
     )
 }
 
@@ -200,7 +217,7 @@ pub fn markdown(report: &ConformanceReport) -> String {
             s.phases.iter().flat_map(move |p| {
                 p.cells
                     .iter()
-                    .filter(|c| c.status == ReportStatus::Skipped)
+                    .filter(|c| c.status == Status::Skipped)
                     .map(move |c| {
                         let reason = match &c.result.observed {
                             netreach_core::cell::Observation::Skipped { reason } => reason.clone(),
@@ -248,7 +265,7 @@ pub fn markdown(report: &ConformanceReport) -> String {
                         c.cell,
                         c.result.observed.symbol(),
                         match c.status {
-                            ReportStatus::Pass => String::new(),
+                            Status::Pass => String::new(),
                             other => format!(" ({})", other.name()),
                         }
                     ))
@@ -261,8 +278,8 @@ pub fn markdown(report: &ConformanceReport) -> String {
     out
 }
 
-fn tally_short(t: Option<&TagTally>) -> String {
-    t.map(ToString::to_string).unwrap_or_else(|| "-".into())
+fn tally_short(t: Option<&Tally>) -> String {
+    t.map(tally_text).unwrap_or_else(|| "-".into())
 }
 
 /// `netreach compare`: the differing cells first, then the implementation-defined choices and per-tag counts side by

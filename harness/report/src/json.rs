@@ -7,7 +7,9 @@ use netreach_core::cell::{CellResult, DenyKind, Observation, Reach};
 use netreach_core::world::Protocol;
 use serde::Serialize;
 
-use crate::assess::{Assessment, StaleEntry, Summary, Verdict};
+use netreach_core::verdict::Verdict;
+
+use crate::assess::{Assessment, StaleEntry, Summary};
 
 #[derive(Debug, Serialize)]
 pub struct RunDocument<'a> {

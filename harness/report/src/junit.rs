@@ -10,7 +10,9 @@ use std::io::Write;
 use netreach_core::cell::CellResult;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::assess::{Assessment, Verdict};
+use netreach_core::verdict::Verdict;
+
+use crate::assess::Assessment;
 use crate::terminal::{observed_phrase, stale_line};
 
 #[derive(Debug, thiserror::Error)]

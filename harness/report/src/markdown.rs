@@ -6,7 +6,9 @@ use std::io::{self, Write};
 use netreach_core::cell::CellResult;
 use netreach_core::results::PhaseResult;
 
-use crate::assess::{Assessment, Summary, Verdict};
+use netreach_core::verdict::Verdict;
+
+use crate::assess::{Assessment, Summary};
 use crate::grid::{column_label, ordered_unique};
 use crate::terminal::{compact_symbol, describe, stale_line};
 
@@ -15,10 +17,10 @@ pub fn write_markdown<W: Write>(out: &mut W, assessment: &Assessment) -> io::Res
     let report = assessment.report;
     let headline = match summary.exit_code() {
         0 => "\u{2705} every cell as expected".to_owned(),
-        1 => format!("\u{274c} {} wrong", plural(summary.failed, "cell")),
+        1 => format!("\u{274c} {} wrong", plural(summary.tally.failed, "cell")),
         _ => format!(
             "\u{26a0}\u{fe0f} {} could not be probed",
-            plural(summary.errors, "cell")
+            plural(summary.tally.errors, "cell")
         ),
     };
     writeln!(out, "## netreach `{}`: {headline}\n", code(&report.suite))?;
@@ -29,7 +31,7 @@ pub fn write_markdown<W: Write>(out: &mut W, assessment: &Assessment) -> io::Res
     )?;
     writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")?;
     for (phase, verdicts) in assessment.phases() {
-        let s = Summary::of(verdicts.iter());
+        let s = Summary::of(verdicts.iter()).tally;
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",

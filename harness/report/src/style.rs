@@ -1,6 +1,6 @@
 //! Terminal colours: ANSI escapes when the caller asks for them (a TTY without NO_COLOR), plain text otherwise.
 
-use crate::assess::Verdict;
+use netreach_core::verdict::Verdict;
 
 /// Whether to colour; the CLI decides, renderers only obey.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 use netreach_core::cell::{CellResult, DenyKind, Observation};
 use netreach_core::results::PhaseResult;
 
-use crate::assess::{Assessment, StaleEntry, Summary, Verdict};
+use netreach_core::verdict::Verdict;
+
+use crate::assess::{Assessment, StaleEntry, Summary};
 use crate::grid::{column_label, grid, ordered_unique, policies_label};
 use crate::style::{Palette, visible_width};
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 use netreach_core::baseline::{Baseline, BaselineEntry};
 use netreach_core::cell::{CellKey, CellResult, DenyKind, Observation, Reach};
 use netreach_core::results::{PhaseResult, RunReport};
-use netreach_report::assess::{Assessment, Verdict};
+use netreach_core::verdict::Verdict;
+use netreach_report::assess::Assessment;
 use netreach_report::json::write_json;
 use netreach_report::junit::write_junit;
 use netreach_report::markdown::write_markdown;
@@ -183,8 +184,8 @@ fn verdicts_stale_entries_and_summary() {
     let written = Baseline::from_failures(&report, "accepted");
     assert_eq!(written.entries.len(), 2, "{written:?}");
     let again = Assessment::new(&report, &Baseline::parse(&written.to_yaml()).unwrap());
-    assert_eq!(again.summary.failed, 0);
-    assert_eq!(again.summary.known, 2);
+    assert_eq!(again.summary.tally.failed, 0);
+    assert_eq!(again.summary.tally.known, 2);
 }
 
 #[test]
