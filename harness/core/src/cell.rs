@@ -135,7 +135,10 @@ pub struct CellResult {
     pub expected: Option<Reach>,
     pub observed: Observation,
     pub attempts: u32,
-    /// Time from the start of probing the phase until the cell first matched its expectation.
+    /// Time from the start of probing the phase (right after its policies were applied) until the first probe that
+    /// matched the cell's expectation and that every later probe, the confirmation round included, upheld; `None`
+    /// when the cell did not end matching. An upper bound on the time to enforce, to within one retry interval plus
+    /// one probe's duration.
     #[serde(with = "duration_millis_opt")]
     pub settled_after: Option<Duration>,
     /// Profile switches the oracle says decide this cell (empty: the specification alone decides it).

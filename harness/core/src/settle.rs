@@ -2,6 +2,10 @@
 //! when to probe the cell again, which cells the confirmation round re-probes, and the cells' results with their
 //! settle times. The cells of a pod created in the phase are decided by their first probe unless it matches.
 //!
+//! A cell's settle time is the time of the first probe that matched its expectation and that every later probe
+//! (the confirmation round) upheld: the policies were in force for that cell by then, so it bounds the time to
+//! enforce from above, to within one retry interval plus one probe's duration.
+//!
 //! Times are durations since probing of the phase started: right after its policies were applied (and after the
 //! pods it creates are Ready).
 
@@ -121,9 +125,18 @@ impl Settle {
         }
         cell.observed = observation;
         if matches {
-            cell.settled_after = Some(at);
+            // The first match of the run of matches that ends the cell: a confirmation that upholds it keeps it.
+            cell.settled_after.get_or_insert(at);
             Next::Decided
-        } else if at + self.timing.retry_interval <= self.timing.settle_timeout {
+        } else {
+            cell.settled_after = None;
+            self.retry(at)
+        }
+    }
+
+    /// After a mismatch at `at`: probe again after the interval, unless that would pass the settle deadline.
+    fn retry(&self, at: Duration) -> Next {
+        if at + self.timing.retry_interval <= self.timing.settle_timeout {
             Next::Retry(self.timing.retry_interval)
         } else {
             Next::GiveUp
@@ -278,6 +291,32 @@ mod tests {
         assert_eq!(s.observe(&k, allowed(), ms(1100)), Next::Retry(ms(500)));
         assert_eq!(s.observe(&k, denied(), ms(1700)), Next::Decided);
         assert_eq!(s.cell(&k).unwrap().settled_after, Some(ms(1700)));
+    }
+
+    #[test]
+    fn the_settle_time_is_the_first_match_the_confirmation_upheld() {
+        // One cell never matches, so the confirmation round comes only at the deadline (issue 16, defect 1).
+        let mut s = settle(vec![
+            cell("a", "x", Reach::Deny),
+            cell("a", "never", Reach::Deny),
+        ]);
+        s.observe(&key("a", "x"), denied(), ms(300));
+        s.observe(&key("a", "never"), allowed(), ms(29_700));
+        assert_eq!(
+            s.observe(&key("a", "x"), denied(), ms(29_900)),
+            Next::Decided
+        );
+        let c = s.cell(&key("a", "x")).unwrap();
+        assert_eq!((c.attempts, c.settled_after), (2, Some(ms(300))));
+    }
+
+    #[test]
+    fn a_match_the_confirmation_overturned_is_no_settle_time() {
+        let mut s = settle(vec![cell("a", "x", Reach::Deny)]);
+        let k = key("a", "x");
+        s.observe(&k, denied(), ms(200));
+        s.observe(&k, allowed(), ms(1100));
+        assert_eq!(s.cell(&k).unwrap().settled_after, None);
     }
 
     fn new_pod() -> BTreeMap<String, NewPod> {

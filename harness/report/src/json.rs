@@ -57,7 +57,8 @@ pub struct CellDocument<'a> {
     /// The error or the reason for a skip.
     pub message: Option<&'a str>,
     pub attempts: u32,
-    /// Milliseconds from the start of probing the phase until the cell first matched its expectation.
+    /// Milliseconds from the start of probing the phase until the first probe that matched the cell's expectation
+    /// and that the confirmation round upheld (see `CellResult::settled_after`).
     pub settle_millis: Option<u64>,
     pub from_node: Option<&'a str>,
     pub to_node: Option<&'a str>,
