@@ -75,24 +75,8 @@ pub struct RunArgs {
     /// With --namespace: create, change and relabel nothing there (policies and servers are still netreach's).
     #[arg(long, requires = "namespace")]
     pub use_existing: bool,
-    /// curl's connect timeout per probe [default: 2].
-    #[arg(long, value_name = "SECONDS")]
-    pub connect_timeout: Option<f64>,
-    /// How long a cell may take to match after a phase's policies are applied [default: 30].
-    #[arg(long, value_name = "SECONDS")]
-    pub settle_timeout: Option<f64>,
-    /// How long fixtures may take to become Ready [default: 120].
-    #[arg(long, value_name = "SECONDS")]
-    pub ready_timeout: Option<f64>,
-    /// Execs in flight at once, each running all pending probes of one source pod [default: 32].
-    #[arg(long, value_name = "N")]
-    pub exec_concurrency: Option<usize>,
-    /// Image of the source pods (needs sh and curl). Default: $NETREACH_PROBE_IMAGE, else a public curl image.
-    #[arg(long)]
-    pub probe_image: Option<String>,
-    /// Image of the server pods (needs sh, httpd). Default: $NETREACH_SERVER_IMAGE, else public busybox.
-    #[arg(long)]
-    pub server_image: Option<String>,
+    #[command(flatten)]
+    pub probe: crate::probe_args::ProbeArgs,
     #[command(flatten)]
     pub outputs: crate::outputs::OutputArgs,
 }
@@ -139,4 +123,6 @@ pub struct ConformanceArgs {
     pub plugin: Option<String>,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub probe: crate::probe_args::ProbeArgs,
 }

@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod outputs;
+mod probe_args;
 mod reporter;
 mod signals;
 

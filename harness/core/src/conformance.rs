@@ -10,6 +10,7 @@ use crate::baseline::Baseline;
 use crate::cell::{CellResult, Reach};
 use crate::oracle::{Profile, ProfileSwitch};
 use crate::results::RunReport;
+use crate::settings::ProbeSettings;
 use crate::suite::Suite;
 use crate::verdict::{Status, Tally, Verdict};
 
@@ -199,6 +200,8 @@ pub struct ReportContext {
     pub tags: Vec<String>,
     pub profile_overrides: Option<String>,
     pub baseline: Option<(String, Baseline)>,
+    /// The probe settings the runs used (for the reproduce lines).
+    pub probe: ProbeSettings,
 }
 
 fn note_of(switch: &str) -> String {
@@ -281,7 +284,7 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
                         expected: cell.expected,
                         observed: cell.observed.symbol().to_owned(),
                         explanation: cell.explanation.clone(),
-                        reproduce: reproduce(suite, &file, &phase.name, cell),
+                        reproduce: reproduce(suite, &file, &phase.name, cell, &context.probe),
                         known_deviation: deviation.map(|d| d.reason.clone()),
                     });
                 }
@@ -388,7 +391,13 @@ impl ConformanceReport {
     }
 }
 
-fn reproduce(suite: &Suite, file: &str, phase: &str, cell: &CellResult) -> Vec<String> {
+fn reproduce(
+    suite: &Suite,
+    file: &str,
+    phase: &str,
+    cell: &CellResult,
+    probe: &ProbeSettings,
+) -> Vec<String> {
     let mut out = vec![
         format!("netreach run {file}"),
         format!(
@@ -405,8 +414,8 @@ fn reproduce(suite: &Suite, file: &str, phase: &str, cell: &CellResult) -> Vec<S
         && !cell.url.is_empty()
     {
         out.push(format!(
-            "kubectl exec -n {} {} -- curl -sS -o /dev/null -w '%{{http_code}}\\n' --connect-timeout 2 {}   # while the run's pods exist (netreach run --keep)",
-            pod.namespace, pod.name, cell.url
+            "{}   # while the run's pods exist (netreach run --keep)",
+            probe.reproduce_command(&pod.namespace, &pod.name, &cell.url)
         ));
     }
     out

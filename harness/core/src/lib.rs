@@ -10,6 +10,7 @@ pub mod placeholder;
 pub mod placement;
 pub mod plan;
 pub mod results;
+pub mod settings;
 pub mod settle;
 pub mod suite;
 pub mod verdict;

@@ -1,16 +1,9 @@
 //! The shell script one exec runs to probe many destinations at once from a source pod, and its output format.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use netreach_core::cell::Observation;
-
-/// Timeouts of each curl.
-#[derive(Debug, Clone, Copy)]
-pub struct CurlTimeouts {
-    pub connect: Duration,
-    pub total: Duration,
-}
+use netreach_core::settings::{ProbeSettings, shell_word};
 
 /// Builds a script that probes every URL in parallel, each on a new connection, and prints `INDEX EXIT HTTP_CODE`
 /// per probe. A missing curl is reported once as `nocurl`.
@@ -18,11 +11,11 @@ pub struct CurlTimeouts {
 /// With curl >= 7.75 one curl process runs all transfers at once (`--parallel`, with `%{urlnum}` and
 /// `%{exitcode}` in the write-out): one process per exec instead of one per probe, which matters on small nodes
 /// where starting hundreds of curls at once costs seconds of CPU. Older curls get one background curl per URL.
-pub fn probe_script(urls: &[String], timeouts: CurlTimeouts) -> String {
+pub fn probe_script(urls: &[String], settings: &ProbeSettings) -> String {
     let limits = format!(
         "--connect-timeout {:.3} --max-time {:.3}",
-        timeouts.connect.as_secs_f64(),
-        timeouts.total.as_secs_f64()
+        settings.connect_timeout.as_secs_f64(),
+        settings.max_time().as_secs_f64()
     );
     let mut script = String::from("command -v curl >/dev/null 2>&1 || { echo nocurl; exit 0; }\n");
     script.push_str("set -- $(curl --version 2>/dev/null); v=${2:-0.0}; maj=${v%%.*}; min=${v#*.}; min=${min%%.*}\n");
@@ -34,21 +27,17 @@ pub fn probe_script(urls: &[String], timeouts: CurlTimeouts) -> String {
         urls.len().clamp(1, 300)
     ));
     for url in urls {
-        script.push_str(&format!(" -o /dev/null {}", shell_quote(url)));
+        script.push_str(&format!(" -o /dev/null {}", shell_word(url)));
     }
     script.push_str(" 2>/dev/null\nexit 0\nfi\n");
     script.push_str(&format!(
         "p() {{ c=$(curl -g -s -o /dev/null -w '%{{http_code}}' {limits} -H 'Connection: close' \"$2\" 2>/dev/null); echo \"$1 $? $c\"; }}\n"
     ));
     for (index, url) in urls.iter().enumerate() {
-        script.push_str(&format!("p {index} {} &\n", shell_quote(url)));
+        script.push_str(&format!("p {index} {} &\n", shell_word(url)));
     }
     script.push_str("wait\n");
     script
-}
-
-fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// Reads the script's output into one observation per URL index; missing lines are errors.
@@ -85,27 +74,28 @@ pub fn parse_probe_output(stdout: &str, count: usize) -> Vec<Observation> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use netreach_core::cell::DenyKind;
 
     use super::*;
 
     #[test]
     fn script_probes_every_url_in_parallel_with_timeouts() {
-        let timeouts = CurlTimeouts {
-            connect: Duration::from_millis(1500),
-            total: Duration::from_secs(4),
+        let settings = ProbeSettings {
+            connect_timeout: Duration::from_millis(1500),
+            ..ProbeSettings::default()
         };
-        let script = probe_script(
-            &["http://10.0.0.1:80/".into(), "http://x/it's".into()],
-            timeouts,
-        );
-        assert!(script.contains("--connect-timeout 1.500 --max-time 4.000"));
-        assert!(script.contains(
-            "-o /dev/null 'http://10.0.0.1:80/' -o /dev/null 'http://x/it'\\''s' 2>/dev/null\n"
-        ));
+        let odd = "http://x/it's";
+        let script = probe_script(&["http://10.0.0.1:80/".into(), odd.into()], &settings);
+        assert!(script.contains("--connect-timeout 1.500 --max-time 3.500"));
+        assert!(script.contains(&format!(
+            "-o /dev/null http://10.0.0.1:80/ -o /dev/null {} 2>/dev/null\n",
+            shell_word(odd)
+        )));
         assert!(script.contains("curl -Z --parallel-immediate --parallel-max 2 -g "));
-        assert!(script.contains("p 0 'http://10.0.0.1:80/' &\n"));
-        assert!(script.contains(r"p 1 'http://x/it'\''s' &"));
+        assert!(script.contains("p 0 http://10.0.0.1:80/ &\n"));
+        assert!(script.contains(&format!("p 1 {} &", shell_word(odd))));
         assert!(script.ends_with("wait\n"));
     }
 
@@ -128,11 +118,11 @@ mod tests {
             .arg(&path)
             .status()
             .unwrap();
-        let timeouts = CurlTimeouts {
-            connect: Duration::from_secs(1),
-            total: Duration::from_secs(2),
+        let settings = ProbeSettings {
+            connect_timeout: Duration::from_secs(1),
+            ..ProbeSettings::default()
         };
-        let script = probe_script(&["http://a/".into(), "http://b/".into()], timeouts);
+        let script = probe_script(&["http://a/".into(), "http://b/".into()], &settings);
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(&script)

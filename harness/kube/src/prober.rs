@@ -7,28 +7,13 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::{Api, Client};
 use netreach_core::cell::{CellKey, Observation};
+use netreach_core::settings::ProbeSettings;
 use netreach_core::settle::Next;
 use tokio::sync::Semaphore;
 
 use crate::exec::exec;
 use crate::fixtures::RunningPod;
-use crate::probe_script::{CurlTimeouts, parse_probe_output, probe_script};
-
-/// How probes run; every field is a CLI flag.
-#[derive(Debug, Clone, Copy)]
-pub struct ProbeOptions {
-    pub curl: CurlTimeouts,
-    /// Execs in flight at once (each probes all pending cells of one source pod).
-    pub exec_concurrency: usize,
-    /// Most curls one exec runs at once; larger batches are split.
-    pub probes_per_exec: usize,
-}
-
-impl ProbeOptions {
-    fn exec_deadline(&self) -> Duration {
-        self.curl.total + Duration::from_secs(15)
-    }
-}
+use crate::probe_script::{parse_probe_output, probe_script};
 
 /// One cell to probe: its key (whose `from` names the source pod) and the URL to fetch.
 #[derive(Debug, Clone)]
@@ -55,7 +40,7 @@ pub async fn probe_until_settled(
     client: &Client,
     sources: &BTreeMap<String, RunningPod>,
     targets: Vec<ProbeTarget>,
-    options: &ProbeOptions,
+    options: &ProbeSettings,
     on: &mut impl Probing,
 ) {
     let started = Instant::now();
@@ -143,7 +128,7 @@ async fn paced_batch<'a>(
     permits: &Semaphore,
     pod: &'a RunningPod,
     batch: Vec<ProbeTarget>,
-    options: &ProbeOptions,
+    options: &ProbeSettings,
     round: u32,
     delay: Option<Duration>,
 ) -> (
@@ -172,10 +157,10 @@ async fn probe_batch(
     client: &Client,
     pod: &RunningPod,
     batch: Vec<&ProbeTarget>,
-    options: &ProbeOptions,
+    options: &ProbeSettings,
 ) -> Vec<(CellKey, Observation)> {
     let urls: Vec<String> = batch.iter().map(|t| t.url.clone()).collect();
-    let script = probe_script(&urls, options.curl);
+    let script = probe_script(&urls, options);
     let pods: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);
     let command = vec!["sh".to_owned(), "-c".to_owned(), script];
     tracing::info!(namespace = %pod.namespace, pod = %pod.name, probes = urls.len(), "probing by exec");

@@ -11,49 +11,33 @@ use netreach_core::matrix::{Cell, Endpoint, Layout, Source, phase_cells};
 use netreach_core::oracle::{PodRef, Target};
 use netreach_core::plan::{contradictions, plan_suite};
 use netreach_core::results::{PhaseResult, RunReport};
-use netreach_core::settle::{NewPod, Next, Settle, Timing};
+use netreach_core::settings::ProbeSettings;
+use netreach_core::settle::{NewPod, Next, Settle};
 use netreach_core::suite::{DestinationKind, ExternalDestination, Phase, Suite};
 
 use crate::error::{Error, Result};
 use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
 use crate::policies::{PolicyApplier, PolicyKey};
-use crate::probe_script::CurlTimeouts;
-use crate::prober::{ProbeOptions, ProbeTarget, Probing, probe_until_settled};
-use crate::reproduce::reproduce_command;
+use crate::prober::{ProbeTarget, Probing, probe_until_settled};
 use crate::world::deployed_world;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub images: FixtureImages,
     pub mode: Mode,
+    /// How long fixtures may take to become Ready.
     pub ready_timeout: Duration,
-    /// Settle timeout, pause between probe rounds, confirmation round.
-    pub timing: Timing,
-    pub probe: ProbeOptions,
+    pub probe: ProbeSettings,
 }
 
 impl RunOptions {
-    /// The defaults every entry point starts from: 2 s connect timeout, 30 s to settle, 120 s to be Ready,
-    /// 32 execs in flight, 64 probes per exec, 0.5 s between probe rounds.
+    /// The defaults every entry point starts from: 120 s to be Ready, and [`ProbeSettings::default`].
     pub fn new(images: FixtureImages, mode: Mode) -> Self {
-        let connect = Duration::from_secs(2);
         Self {
             images,
             mode,
             ready_timeout: Duration::from_secs(120),
-            timing: Timing {
-                settle_timeout: Duration::from_secs(30),
-                retry_interval: Duration::from_millis(500),
-                confirm_after: Duration::from_secs(1),
-            },
-            probe: ProbeOptions {
-                curl: CurlTimeouts {
-                    connect,
-                    total: connect + Duration::from_secs(2),
-                },
-                exec_concurrency: 32,
-                probes_per_exec: 64,
-            },
+            probe: ProbeSettings::default(),
         }
     }
 }
@@ -216,12 +200,11 @@ impl Runner<'_> {
     /// The command that repeats a probed cell's probe by hand (empty for a skipped cell or a missing source).
     fn reproduce(&self, cell: &Cell) -> String {
         match (&cell.source, &cell.skipped) {
-            (Some(pod), None) => reproduce_command(
-                &pod.namespace,
-                &pod.name,
-                &cell.url,
-                self.options.probe.curl,
-            ),
+            (Some(pod), None) => {
+                self.options
+                    .probe
+                    .reproduce_command(&pod.namespace, &pod.name, &cell.url)
+            }
             _ => String::new(),
         }
     }
@@ -249,7 +232,7 @@ impl Runner<'_> {
             })
             .collect();
         let mut feed = Feed {
-            settle: Settle::new(cells, self.options.timing, new_pods),
+            settle: Settle::new(cells, self.options.probe.timing, new_pods),
             start,
             phase: &phase.name,
             sink: self.sink,

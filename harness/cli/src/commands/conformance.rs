@@ -9,7 +9,7 @@ use netreach_core::conformance::{
     ReportContext, SuiteRun, apply_overrides, build_report, filter_by_tags, parse_profile_overrides,
 };
 use netreach_core::suite::{Suite, load_suite};
-use netreach_kube::{FixtureImages, Mode, Outcome, RunOptions, connect, new_run_id, run_session};
+use netreach_kube::{Mode, Outcome, connect, new_run_id, run_session};
 
 use crate::args::ConformanceArgs;
 use crate::reporter::TerminalReporter;
@@ -45,6 +45,7 @@ pub async fn conformance(args: ConformanceArgs, quiet: bool) -> anyhow::Result<i
         )),
         None => None,
     };
+    let options = args.probe.run_options(Mode::Create)?;
     // Every suite is loaded (and so checked) before anything is deployed.
     let mut suites: Vec<Suite> = Vec::new();
     for path in suite_files(&args.dir)? {
@@ -71,7 +72,6 @@ pub async fn conformance(args: ConformanceArgs, quiet: bool) -> anyhow::Result<i
         .await
         .ok()
         .map(|v| format!("Kubernetes {}", v.git_version));
-    let options = RunOptions::new(FixtureImages::from_env(), Mode::Create);
     let reporter = TerminalReporter::new(quiet);
     let mut outcomes = Vec::new();
     for suite in &suites {
@@ -118,6 +118,7 @@ pub async fn conformance(args: ConformanceArgs, quiet: bool) -> anyhow::Result<i
             tags: args.tags.clone(),
             profile_overrides: args.profile.clone(),
             baseline,
+            probe: options.probe,
         },
     );
     let markdown_path = args
