@@ -1,6 +1,7 @@
 //! Builders for every object netreach creates, without sending anything (as kube-core builds requests).
 
 use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
 
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, Probe, TCPSocketAction,
@@ -16,9 +17,11 @@ pub const RUN_ID_LABEL: &str = "netreach.io/run-id";
 /// Label naming a server pod's destination.
 pub const DESTINATION_LABEL: &str = "netreach.io/destination";
 
-/// A new random run id: 8 lowercase hex digits, valid in names and label values.
+/// A new random run id: 8 lowercase hex digits, valid in names and label values. The randomness is std's: every
+/// `RandomState` has fresh keys (seeded from the OS once per thread, then stepped), hashed with the time.
 pub fn new_run_id() -> String {
-    format!("{:08x}", rand::random::<u32>())
+    let random = RandomState::new().hash_one(std::time::SystemTime::now());
+    format!("{:08x}", random as u32)
 }
 
 /// Name of the namespace netreach owns for servers that name none.

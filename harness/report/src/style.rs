@@ -1,5 +1,7 @@
-//! Terminal colours: ANSI escapes when the caller asks for them (a TTY without NO_COLOR), plain text otherwise.
+//! Terminal colours (`console`'s styles) when the caller asks for them (a TTY without NO_COLOR), plain text
+//! otherwise, and the display width of styled text.
 
+use console::Style;
 use netreach_core::verdict::Verdict;
 
 /// Whether to colour; the CLI decides, renderers only obey.
@@ -11,36 +13,36 @@ pub struct Palette {
 impl Palette {
     pub const PLAIN: Palette = Palette { colour: false };
 
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, style: Style, text: &str) -> String {
         if self.colour && !text.is_empty() {
-            format!("\u{1b}[{code}m{text}\u{1b}[0m")
+            style.force_styling(true).apply_to(text).to_string()
         } else {
             text.to_owned()
         }
     }
 
     pub fn red(self, text: &str) -> String {
-        self.paint("1;31", text)
+        self.paint(Style::new().red().bold(), text)
     }
 
     pub fn green(self, text: &str) -> String {
-        self.paint("32", text)
+        self.paint(Style::new().green(), text)
     }
 
     pub fn yellow(self, text: &str) -> String {
-        self.paint("33", text)
+        self.paint(Style::new().yellow(), text)
     }
 
     pub fn magenta(self, text: &str) -> String {
-        self.paint("1;35", text)
+        self.paint(Style::new().magenta().bold(), text)
     }
 
     pub fn cyan(self, text: &str) -> String {
-        self.paint("36", text)
+        self.paint(Style::new().cyan(), text)
     }
 
     pub fn dim(self, text: &str) -> String {
-        self.paint("2", text)
+        self.paint(Style::new().dim(), text)
     }
 
     /// Red for a failure, yellow known, cyan implementation-defined, magenta error, dim skipped; a pass as is.
@@ -58,17 +60,7 @@ impl Palette {
 
 /// Width of `text` on a terminal, ANSI escapes excluded.
 pub(crate) fn visible_width(text: &str) -> usize {
-    let mut width = 0;
-    let mut in_escape = false;
-    for c in text.chars() {
-        match (in_escape, c) {
-            (false, '\u{1b}') => in_escape = true,
-            (true, 'm') => in_escape = false,
-            (true, _) => {}
-            (false, _) => width += 1,
-        }
-    }
-    width
+    console::measure_text_width(text)
 }
 
 #[cfg(test)]
@@ -79,7 +71,7 @@ mod tests {
     fn plain_palette_adds_nothing_and_width_ignores_escapes() {
         assert_eq!(Palette::PLAIN.red("X"), "X");
         let red = Palette { colour: true }.red("\u{2717} ./X");
-        assert!(red.starts_with("\u{1b}[1;31m"));
+        assert!(red.starts_with('\u{1b}') && red.contains("31"));
         assert_eq!(visible_width(&red), 5);
     }
 }
