@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::cell::{CellKey, CellResult, Observation, Reach};
 use crate::oracle::{Oracle, OracleError, PodRef, Profile, Target, Traffic};
-use crate::suite::{Expectation, Suite};
+use crate::suite::{
+    Destination, DestinationKind, Expectation, ExternalDestination, ServerDestination, Suite,
+};
 use crate::world::{Protocol, World};
 
 /// A source pod of the suite as it stands in the world.
@@ -48,6 +50,53 @@ impl Endpoint {
 pub struct Layout {
     pub sources: BTreeMap<String, Source>,
     pub destinations: BTreeMap<String, Endpoint>,
+}
+
+impl Layout {
+    /// Places every destination of the suite: a server where `server` says its pod runs (given the destination's
+    /// index), an outside destination at its address; one with no address is left out.
+    pub fn place_destinations<E>(
+        &mut self,
+        suite: &Suite,
+        mut server: impl FnMut(usize, &Destination, &ServerDestination) -> Result<ServerPod, E>,
+    ) -> Result<(), E> {
+        for (index, destination) in suite.destinations.iter().enumerate() {
+            let endpoint = match &destination.kind {
+                DestinationKind::Server(spec) => {
+                    let placed = server(index, destination, spec)?;
+                    Endpoint {
+                        target: Target::Pod(placed.pod),
+                        address: placed.address,
+                        port: spec.port,
+                        path: "/".into(),
+                        node: placed.node,
+                    }
+                }
+                DestinationKind::External(ExternalDestination::Resolved {
+                    address,
+                    port,
+                    path,
+                }) => Endpoint {
+                    target: Target::Address(*address),
+                    address: *address,
+                    port: *port,
+                    path: path.clone(),
+                    node: None,
+                },
+                DestinationKind::External(ExternalDestination::Unavailable { .. }) => continue,
+            };
+            self.destinations.insert(destination.name.clone(), endpoint);
+        }
+        Ok(())
+    }
+}
+
+/// Where a server destination's pod runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerPod {
+    pub pod: PodRef,
+    pub address: IpAddr,
+    pub node: Option<String>,
 }
 
 /// How a cell maps onto the world: the source pod and the target the oracle judges.

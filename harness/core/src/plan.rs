@@ -8,10 +8,10 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
 use crate::cell::Reach;
-use crate::matrix::{Cell, Endpoint, Layout, Source, phase_cells};
-use crate::oracle::{OracleError, PodRef, Target};
+use crate::matrix::{Cell, Layout, ServerPod, Source, phase_cells};
+use crate::oracle::{OracleError, PodRef};
 use crate::placeholder::resolve_placeholders;
-use crate::suite::{DestinationKind, Expectation, ExternalDestination, Phase, Suite};
+use crate::suite::{DestinationKind, Expectation, Phase, Suite};
 use crate::world::{ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, Protocol, World};
 
 /// Namespace label the API server sets on every namespace.
@@ -90,52 +90,32 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
             },
         );
     }
-    for (j, destination) in suite.destinations.iter().enumerate() {
-        let endpoint = match &destination.kind {
-            DestinationKind::Server(server) => {
-                let ip = if server.host_network {
-                    node_address
-                } else {
-                    synthetic_ip(100 + j)
-                };
-                let namespace = server
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| PLAN_OWN_NAMESPACE.to_owned());
-                world.pods.push(server_info(
-                    &destination.name,
-                    &namespace,
-                    &server.labels,
-                    ip,
-                    &node,
-                    server.host_network,
-                    server.port,
-                ));
-                Endpoint {
-                    target: Target::Pod(PodRef::new(namespace, destination.name.clone())),
-                    address: ip,
-                    port: server.port,
-                    path: "/".into(),
-                    node: Some(node.clone()),
-                }
-            }
-            DestinationKind::External(ExternalDestination::Resolved {
-                address,
-                port,
-                path,
-            }) => Endpoint {
-                target: Target::Address(*address),
-                address: *address,
-                port: *port,
-                path: path.clone(),
-                node: None,
-            },
-            DestinationKind::External(ExternalDestination::Unavailable { .. }) => continue,
+    // Nothing fails on a made-up node.
+    let Ok(()) = layout.place_destinations(suite, |j, destination, server| {
+        let address = if server.host_network {
+            node_address
+        } else {
+            synthetic_ip(100 + j)
         };
-        layout
-            .destinations
-            .insert(destination.name.clone(), endpoint);
-    }
+        let namespace = server
+            .namespace
+            .clone()
+            .unwrap_or_else(|| PLAN_OWN_NAMESPACE.to_owned());
+        world.pods.push(server_info(
+            &destination.name,
+            &namespace,
+            &server.labels,
+            address,
+            &node,
+            server.host_network,
+            server.port,
+        ));
+        Ok::<_, std::convert::Infallible>(ServerPod {
+            pod: PodRef::new(namespace, destination.name.clone()),
+            address,
+            node: Some(node.clone()),
+        })
+    });
     let placeholders = suite
         .placeholders
         .iter()

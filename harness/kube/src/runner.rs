@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 use kube::Client;
 use netreach_core::cell::{CellKey, CellResult, Observation};
 use netreach_core::events::{EventSink, RunEvent};
-use netreach_core::matrix::{Cell, Endpoint, Layout, Source, phase_cells};
-use netreach_core::oracle::{PodRef, Target};
+use netreach_core::matrix::{Cell, Layout, ServerPod, Source, phase_cells};
+use netreach_core::oracle::PodRef;
 use netreach_core::plan::{contradictions, plan_suite};
 use netreach_core::results::{PhaseResult, RunReport};
 use netreach_core::settings::ProbeSettings;
 use netreach_core::settle::{NewPod, Next, Settle};
-use netreach_core::suite::{DestinationKind, ExternalDestination, Phase, Suite};
+use netreach_core::suite::{DestinationKind, Phase, Suite};
 
 use crate::error::{Error, Result};
 use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
@@ -163,37 +163,16 @@ impl Runner<'_> {
             };
             layout.sources.insert(name.clone(), source);
         }
-        for destination in &self.suite.destinations {
-            let endpoint = match &destination.kind {
-                DestinationKind::Server(server) => {
-                    let pod = fixtures.servers.get(&destination.name).ok_or_else(|| {
-                        Error::Invalid(format!("server {} was not deployed", destination.name))
-                    })?;
-                    Endpoint {
-                        target: Target::Pod(PodRef::new(pod.namespace.clone(), pod.name.clone())),
-                        address: pod.ip,
-                        port: server.port,
-                        path: "/".into(),
-                        node: pod.node.clone(),
-                    }
-                }
-                DestinationKind::External(ExternalDestination::Resolved {
-                    address,
-                    port,
-                    path,
-                }) => Endpoint {
-                    target: Target::Address(*address),
-                    address: *address,
-                    port: *port,
-                    path: path.clone(),
-                    node: None,
-                },
-                DestinationKind::External(ExternalDestination::Unavailable { .. }) => continue,
-            };
-            layout
-                .destinations
-                .insert(destination.name.clone(), endpoint);
-        }
+        layout.place_destinations(self.suite, |_, destination, _| {
+            let pod = fixtures.servers.get(&destination.name).ok_or_else(|| {
+                Error::Invalid(format!("server {} was not deployed", destination.name))
+            })?;
+            Ok(ServerPod {
+                pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
+                address: pod.ip,
+                node: pod.node.clone(),
+            })
+        })?;
         Ok(layout)
     }
 
