@@ -1,0 +1,115 @@
+//! The matrix of a phase, built once for plan, run and the cargo-test listing: keys, skips, expectations (table
+//! or oracle), routes and implementation-defined switches, on a made-up layout and on one missing a source.
+
+use std::path::{Path, PathBuf};
+
+use netreach_core::cell::{Observation, Reach};
+use netreach_core::matrix::{Cell, cell_keys, phase_cells};
+use netreach_core::plan::{resolved_policies, synthetic_deployment};
+use netreach_core::suite::{Suite, load_suite_with_env};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn outside_env(name: &str) -> Option<String> {
+    (name == "NETREACH_OUTSIDE_ADDRS").then(|| "10.251.0.10 10.251.0.11".to_owned())
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn load(file: &str, env: &dyn Fn(&str) -> Option<String>) -> Suite {
+    load_suite_with_env(&repo_root().join(file), env).unwrap()
+}
+
+fn cells(suite: &Suite, index: usize) -> Vec<Cell> {
+    let deployment = synthetic_deployment(suite);
+    let policies = resolved_policies(&suite.phases[index], &deployment.placeholders);
+    phase_cells(
+        suite,
+        index,
+        &deployment.layout,
+        &deployment.world,
+        &policies,
+    )
+    .unwrap()
+}
+
+fn names(cells: &[Cell]) -> Vec<String> {
+    cells.iter().map(|c| c.key.to_string()).collect()
+}
+
+#[test]
+fn cells_come_in_suite_order_and_an_unavailable_destination_is_skipped() {
+    let suite = load("suites/metadata-access.yaml", &no_env);
+    let deployment = synthetic_deployment(&suite);
+    let keys: Vec<String> = cell_keys(&suite, &deployment.layout)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(&keys[..2], ["pod1->metadata:32000", "pod1->web:8080"]);
+    assert!(keys[2].starts_with("pod1->internet:"));
+    let phase = cells(&suite, 1);
+    assert_eq!(names(&phase), keys);
+    let internet = &phase[2];
+    assert!(
+        internet
+            .skipped
+            .as_deref()
+            .unwrap()
+            .contains("NETREACH_OUTSIDE_ADDRS")
+    );
+    assert_eq!(
+        (internet.url.as_str(), internet.oracle.is_none()),
+        ("", true)
+    );
+    // A table phase is judged against its table, and the oracle's verdict is kept beside it.
+    let metadata = &phase[0];
+    assert_eq!(metadata.expected, Some(Reach::Deny));
+    assert_eq!(metadata.table, Some(Reach::Deny));
+    assert_eq!(metadata.oracle.as_ref().unwrap().expected, Reach::Deny);
+    assert!(phase[1].url.starts_with("http://10.244.0.") && phase[1].url.ends_with(":8080/"));
+    // The unobserved result of a skipped cell is a skip, never a pass.
+    assert!(matches!(
+        internet.unobserved(String::new()).observed,
+        Observation::Skipped { .. }
+    ));
+}
+
+#[test]
+fn a_pod_created_in_a_later_phase_is_skipped_and_not_judged_before_it() {
+    let suite = load("suites/conformance/new-pod.yaml", &outside_env);
+    let before = cells(&suite, 0);
+    let late: Vec<&Cell> = before.iter().filter(|c| c.key.from == "late").collect();
+    assert_eq!(late.len(), 2);
+    for cell in late {
+        assert_eq!(cell.skipped.as_deref(), Some("created in phase deny"));
+        assert!(cell.oracle.is_none() && cell.expected.is_none() && cell.url.is_empty());
+    }
+    let deny = cells(&suite, 1);
+    let late_web = deny
+        .iter()
+        .find(|c| c.key.to_string() == "late->web:8080")
+        .unwrap();
+    assert_eq!(late_web.skipped, None);
+    // An oracle phase expects what the oracle says.
+    assert_eq!(late_web.expected, Some(Reach::Deny));
+    assert_eq!(
+        late_web.expected,
+        late_web.oracle.as_ref().map(|o| o.expected)
+    );
+}
+
+#[test]
+fn a_source_missing_from_the_layout_is_probed_but_not_judged() {
+    let suite = load("suites/conformance/new-pod.yaml", &outside_env);
+    let mut deployment = synthetic_deployment(&suite);
+    deployment.layout.sources.remove("early");
+    let policies = resolved_policies(&suite.phases[1], &deployment.placeholders);
+    let phase = phase_cells(&suite, 1, &deployment.layout, &deployment.world, &policies).unwrap();
+    let early = phase.iter().find(|c| c.key.from == "early").unwrap();
+    assert!(early.skipped.is_none() && !early.url.is_empty());
+    assert!(early.oracle.is_none() && early.expected.is_none() && early.source.is_none());
+}
