@@ -1,4 +1,5 @@
-//! Deploying a suite's fixtures (namespaces, source pods, server pods) or finding existing ones, and waiting for Ready.
+//! Deploying a suite's fixtures as `fixture_plan` lists them (or finding existing ones), waiting for Ready, and
+//! saying why a laggard is not.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -7,12 +8,12 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, ServiceAccount};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
-use netreach_core::placement::place;
-use netreach_core::suite::{DestinationKind, FixturePod, Suite};
+use netreach_core::suite::Suite;
 use netreach_core::world::{ContainerPort, Labels, Protocol};
 
 use crate::error::{Error, Result};
-use crate::objects::{self, DESTINATION_LABEL, PodPlacement};
+use crate::fixture_plan::FixtureSpec;
+use crate::objects;
 
 /// Images of the fixtures.
 #[derive(Debug, Clone)]
@@ -130,55 +131,29 @@ impl Deployer<'_> {
         }
     }
 
-    /// Creates (or finds) the fixtures and waits until every pod is Ready.
+    fn spec<'a>(
+        &'a self,
+        namespaces: &'a BTreeMap<String, String>,
+        nodes: &'a [String],
+    ) -> FixtureSpec<'a> {
+        FixtureSpec {
+            suite: self.suite,
+            run_id: self.run_id,
+            images: self.images,
+            mode: &self.mode,
+            namespaces,
+            nodes,
+        }
+    }
+
+    /// Creates (or finds) the fixtures [`FixtureSpec::plan`] lists and waits until every pod is Ready.
     pub async fn deploy(&self, namespace_map: BTreeMap<String, String>) -> Result<Fixtures> {
-        let own = objects::own_namespace(self.run_id);
         let nodes = self.schedulable_nodes().await?;
-        let source_names: Vec<String> = self.suite.pods.iter().map(|p| p.name.clone()).collect();
-        let server_names: Vec<String> = self.servers().map(|(name, _)| name.to_owned()).collect();
-        let placement = place(&source_names, &server_names, &nodes);
-
-        let mut to_create: Vec<String> = vec![own.clone()];
-        let mut namespace_labels: BTreeMap<String, Labels> =
-            BTreeMap::from([(own.clone(), Labels::new())]);
-        if matches!(self.mode, Mode::Create) {
-            for ns in &self.suite.namespaces {
-                to_create.push(ns.name.clone());
-                namespace_labels.insert(ns.name.clone(), ns.labels.clone());
-            }
+        let plan = self.spec(&namespace_map, &nodes).plan();
+        for (namespace, labels) in &plan.namespaces {
+            self.create_namespace(namespace, labels).await?;
         }
-        for ns in &to_create {
-            self.create_namespace(ns, &namespace_labels[ns]).await?;
-        }
-
-        let mut pods: Vec<Pod> = Vec::new();
-        if matches!(self.mode, Mode::Create) {
-            for pod in self.suite.pods.iter().filter(|p| p.created_in.is_none()) {
-                pods.push(self.probe_pod(pod, &namespace_map, &placement));
-            }
-        }
-        for (name, server) in self.servers() {
-            let namespace = server
-                .namespace
-                .as_ref()
-                .map(|ns| namespace_map[ns].clone())
-                .unwrap_or_else(|| own.clone());
-            let mut labels = server.labels.clone();
-            labels.insert(DESTINATION_LABEL.into(), name.to_owned());
-            pods.push(objects::server_pod(
-                &PodPlacement {
-                    namespace: &namespace,
-                    name,
-                    labels: &labels,
-                    image: &self.images.server,
-                    node: placement.get(name).map(String::as_str),
-                },
-                server.port,
-                &server.body,
-                server.host_network,
-            ));
-        }
-        let mut wanted = self.create_pods(&pods).await?;
+        let mut wanted = self.create_pods(&plan.pods).await?;
         let existing = match &self.mode {
             Mode::UseExisting { namespace } => self.find_existing(namespace).await?,
             Mode::Create => BTreeMap::new(),
@@ -195,30 +170,21 @@ impl Deployer<'_> {
             tracing::info!(%namespace, %name, ip = %pod.ip, node = ?pod.node, "pod Ready");
         }
 
-        let find = |ns: &str, name: &str| running.get(&(ns.to_owned(), name.to_owned())).cloned();
+        let find = |ns: &str, name: &str| {
+            running
+                .get(&(ns.to_owned(), name.to_owned()))
+                .cloned()
+                .ok_or_else(|| Error::Invalid(format!("pod {ns}/{name} vanished")))
+        };
         let mut sources = BTreeMap::new();
         for pod in self.suite.pods.iter().filter(|p| p.created_in.is_none()) {
-            let namespace = namespace_map[&pod.namespace].clone();
-            let actual = existing
-                .get(&pod.name)
-                .cloned()
-                .unwrap_or_else(|| pod.name.clone());
-            let found = find(&namespace, &actual)
-                .ok_or_else(|| Error::Invalid(format!("pod {namespace}/{actual} vanished")))?;
-            sources.insert(pod.name.clone(), found);
+            let namespace = &namespace_map[&pod.namespace];
+            let actual = existing.get(&pod.name).unwrap_or(&pod.name);
+            sources.insert(pod.name.clone(), find(namespace, actual)?);
         }
         let mut servers = BTreeMap::new();
-        for pod in pods.iter().filter(|p| {
-            p.metadata
-                .labels
-                .as_ref()
-                .is_some_and(|l| l.contains_key(DESTINATION_LABEL))
-        }) {
-            let namespace = pod.metadata.namespace.clone().unwrap_or_default();
-            let name = pod.metadata.name.clone().unwrap_or_default();
-            let found = find(&namespace, &name)
-                .ok_or_else(|| Error::Invalid(format!("pod {namespace}/{name} vanished")))?;
-            servers.insert(name, found);
+        for (destination, (namespace, name)) in &plan.servers {
+            servers.insert(destination.clone(), find(namespace, name)?);
         }
         Ok(Fixtures { sources, servers })
     }
@@ -230,30 +196,22 @@ impl Deployer<'_> {
         namespace_map: &BTreeMap<String, String>,
         phase: &str,
     ) -> Result<BTreeMap<String, RunningPod>> {
-        let late: Vec<&FixturePod> = self
+        if !self
             .suite
             .pods
             .iter()
-            .filter(|p| p.created_in.as_deref() == Some(phase))
-            .collect();
-        if late.is_empty() {
+            .any(|p| p.created_in.as_deref() == Some(phase))
+        {
             return Ok(BTreeMap::new());
         }
-        let source_names: Vec<String> = self.suite.pods.iter().map(|p| p.name.clone()).collect();
-        let server_names: Vec<String> = self.servers().map(|(name, _)| name.to_owned()).collect();
-        let placement = place(
-            &source_names,
-            &server_names,
-            &self.schedulable_nodes().await?,
-        );
-        let pods: Vec<Pod> = late
-            .iter()
-            .map(|pod| self.probe_pod(pod, namespace_map, &placement))
-            .collect();
+        let nodes = self.schedulable_nodes().await?;
+        let spec = self.spec(namespace_map, &nodes);
+        let late = spec.late_pods(phase);
+        let pods: Vec<Pod> = late.iter().map(|(_, pod)| pod.clone()).collect();
         let wanted = self.create_pods(&pods).await?;
         let running = self.wait_ready(&wanted).await?;
         let mut out = BTreeMap::new();
-        for pod in late {
+        for (pod, _) in late {
             let namespace = namespace_map[&pod.namespace].clone();
             let found = running
                 .get(&(namespace.clone(), pod.name.clone()))
@@ -263,25 +221,6 @@ impl Deployer<'_> {
             out.insert(pod.name.clone(), found);
         }
         Ok(out)
-    }
-
-    fn probe_pod(
-        &self,
-        pod: &FixturePod,
-        namespace_map: &BTreeMap<String, String>,
-        placement: &BTreeMap<String, String>,
-    ) -> Pod {
-        let mut probe = objects::probe_pod(&PodPlacement {
-            namespace: &namespace_map[&pod.namespace],
-            name: &pod.name,
-            labels: &pod.labels,
-            image: &self.images.probe,
-            node: placement.get(&pod.name).map(String::as_str),
-        });
-        if let Some(spec) = probe.spec.as_mut().filter(|_| pod.host_network) {
-            spec.host_network = Some(true);
-        }
-        probe
     }
 
     /// Creates the pods; their (namespace, name), for [`Self::wait_ready`].
@@ -298,16 +237,6 @@ impl Deployer<'_> {
             wanted.push((namespace.to_owned(), name.to_owned()));
         }
         Ok(wanted)
-    }
-
-    fn servers(&self) -> impl Iterator<Item = (&str, &netreach_core::suite::ServerDestination)> {
-        self.suite
-            .destinations
-            .iter()
-            .filter_map(|d| match &d.kind {
-                DestinationKind::Server(server) => Some((d.name.as_str(), server)),
-                DestinationKind::External(_) => None,
-            })
     }
 
     async fn schedulable_nodes(&self) -> Result<Vec<String>> {

@@ -4,6 +4,7 @@ mod cleanup;
 mod connect;
 mod error;
 mod exec;
+mod fixture_plan;
 mod fixtures;
 mod objects;
 mod policies;

@@ -1,0 +1,258 @@
+//! What a run creates, per mode, with placement (pure; no client): the namespaces, the source and server pods, and
+//! which created pod stands for which suite pod or destination. The deployer only creates it and waits.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Pod;
+use netreach_core::placement::place;
+use netreach_core::suite::{DestinationKind, FixturePod, ServerDestination, Suite};
+use netreach_core::world::Labels;
+
+use crate::fixtures::{FixtureImages, Mode};
+use crate::objects::{self, DESTINATION_LABEL, PodPlacement};
+
+/// Everything a run creates before its first phase, in creation order.
+#[derive(Debug, Clone)]
+pub struct FixturePlan {
+    /// Namespaces with their labels: netreach's own first, then the suite's (in `Create` mode only).
+    pub namespaces: Vec<(String, Labels)>,
+    /// Source pods (`Create` mode; not those created in a phase), then server pods.
+    pub pods: Vec<Pod>,
+    /// Server destination name -> `(namespace, pod name)` of its pod.
+    pub servers: BTreeMap<String, (String, String)>,
+}
+
+/// The fixtures' inputs that do not change during a run.
+pub struct FixtureSpec<'a> {
+    pub suite: &'a Suite,
+    pub run_id: &'a str,
+    pub images: &'a FixtureImages,
+    pub mode: &'a Mode,
+    /// Suite namespace -> namespace in the cluster.
+    pub namespaces: &'a BTreeMap<String, String>,
+    /// Schedulable nodes (fixtures are pinned round-robin when there are two or more).
+    pub nodes: &'a [String],
+}
+
+impl FixtureSpec<'_> {
+    /// The fixtures to create before the first phase.
+    pub fn plan(&self) -> FixturePlan {
+        let own = objects::own_namespace(self.run_id);
+        let placement = self.placement();
+        let mut namespaces = vec![(own.clone(), Labels::new())];
+        let mut pods = Vec::new();
+        if matches!(self.mode, Mode::Create) {
+            namespaces.extend(
+                self.suite
+                    .namespaces
+                    .iter()
+                    .map(|ns| (ns.name.clone(), ns.labels.clone())),
+            );
+            for pod in self.suite.pods.iter().filter(|p| p.created_in.is_none()) {
+                pods.push(self.probe_pod(pod, &placement));
+            }
+        }
+        let mut servers = BTreeMap::new();
+        for (name, server) in self.servers() {
+            let namespace = server
+                .namespace
+                .as_ref()
+                .map(|ns| self.namespaces[ns].clone())
+                .unwrap_or_else(|| own.clone());
+            let mut labels = server.labels.clone();
+            labels.insert(DESTINATION_LABEL.into(), name.to_owned());
+            pods.push(objects::server_pod(
+                &PodPlacement {
+                    namespace: &namespace,
+                    name,
+                    labels: &labels,
+                    image: &self.images.server,
+                    node: placement.get(name).map(String::as_str),
+                },
+                server.port,
+                &server.body,
+                server.host_network,
+            ));
+            servers.insert(name.to_owned(), (namespace, name.to_owned()));
+        }
+        FixturePlan {
+            namespaces,
+            pods,
+            servers,
+        }
+    }
+
+    /// The source pods created when `phase` starts (`createdIn`), placed as [`Self::plan`] places them.
+    pub fn late_pods(&self, phase: &str) -> Vec<(&FixturePod, Pod)> {
+        let placement = self.placement();
+        self.suite
+            .pods
+            .iter()
+            .filter(|p| p.created_in.as_deref() == Some(phase))
+            .map(|pod| (pod, self.probe_pod(pod, &placement)))
+            .collect()
+    }
+
+    fn placement(&self) -> BTreeMap<String, String> {
+        let sources: Vec<String> = self.suite.pods.iter().map(|p| p.name.clone()).collect();
+        let servers: Vec<String> = self.servers().map(|(name, _)| name.to_owned()).collect();
+        place(&sources, &servers, self.nodes)
+    }
+
+    fn servers(&self) -> impl Iterator<Item = (&str, &ServerDestination)> {
+        self.suite
+            .destinations
+            .iter()
+            .filter_map(|d| match &d.kind {
+                DestinationKind::Server(server) => Some((d.name.as_str(), server)),
+                DestinationKind::External(_) => None,
+            })
+    }
+
+    fn probe_pod(&self, pod: &FixturePod, placement: &BTreeMap<String, String>) -> Pod {
+        let mut probe = objects::probe_pod(&PodPlacement {
+            namespace: &self.namespaces[&pod.namespace],
+            name: &pod.name,
+            labels: &pod.labels,
+            image: &self.images.probe,
+            node: placement.get(&pod.name).map(String::as_str),
+        });
+        if let Some(spec) = probe.spec.as_mut().filter(|_| pod.host_network) {
+            spec.host_network = Some(true);
+        }
+        probe
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use netreach_core::suite::load_suite_with_env;
+
+    use super::*;
+
+    fn suite(file: &str) -> Suite {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(file);
+        let env = |name: &str| {
+            (name == "NETREACH_OUTSIDE_ADDRS").then(|| "10.251.0.10 10.251.0.11".to_owned())
+        };
+        load_suite_with_env(&path, &env).unwrap()
+    }
+
+    fn images() -> FixtureImages {
+        FixtureImages {
+            probe: "probe:1".into(),
+            server: "server:1".into(),
+        }
+    }
+
+    fn names(pods: &[Pod]) -> Vec<String> {
+        pods.iter()
+            .map(|p| {
+                let meta = &p.metadata;
+                format!(
+                    "{}/{}@{}",
+                    meta.namespace.as_deref().unwrap_or_default(),
+                    meta.name.as_deref().unwrap_or_default(),
+                    p.spec
+                        .as_ref()
+                        .and_then(|s| s.node_name.as_deref())
+                        .unwrap_or("-")
+                )
+            })
+            .collect()
+    }
+
+    fn identity(suite: &Suite) -> BTreeMap<String, String> {
+        let names = suite
+            .namespaces
+            .iter()
+            .map(|n| (n.name.clone(), n.name.clone()));
+        names.collect()
+    }
+
+    #[test]
+    fn create_mode_makes_the_suites_namespaces_sources_and_servers_on_one_node_unpinned() {
+        let suite = suite("suites/conformance/new-pod.yaml");
+        let namespaces = identity(&suite);
+        let spec = FixtureSpec {
+            suite: &suite,
+            run_id: "abcd1234",
+            images: &images(),
+            mode: &Mode::Create,
+            namespaces: &namespaces,
+            nodes: &["node-a".into()],
+        };
+        let plan = spec.plan();
+        let created: Vec<&str> = plan.namespaces.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            created,
+            ["netreach-abcd1234", "nrc-newpod", "nrc-newpod-web"]
+        );
+        // `late` and `late-in` are created in phase `deny`, not before.
+        assert_eq!(
+            names(&plan.pods),
+            ["nrc-newpod/early@-", "nrc-newpod-web/web@-"]
+        );
+        assert_eq!(
+            plan.servers["web"],
+            ("nrc-newpod-web".to_owned(), "web".to_owned())
+        );
+        let late: Vec<String> = spec
+            .late_pods("deny")
+            .iter()
+            .map(|(p, _)| p.name.clone())
+            .collect();
+        assert_eq!(late, ["late", "late-in"]);
+        assert!(spec.late_pods("before").is_empty());
+    }
+
+    #[test]
+    fn two_nodes_pin_sources_and_servers_round_robin() {
+        let suite = suite("suites/metadata-access.yaml");
+        let namespaces = identity(&suite);
+        let spec = FixtureSpec {
+            suite: &suite,
+            run_id: "abcd1234",
+            images: &images(),
+            mode: &Mode::Create,
+            namespaces: &namespaces,
+            nodes: &["b".into(), "a".into()],
+        };
+        assert_eq!(
+            names(&spec.plan().pods),
+            [
+                "metadata-access/pod1@a",
+                "metadata-access/pod2@b",
+                "metadata-access/pod3@a",
+                "netreach-abcd1234/metadata@a",
+                "netreach-abcd1234/web@b",
+            ]
+        );
+    }
+
+    #[test]
+    fn use_existing_creates_only_the_own_namespace_and_the_servers() {
+        let suite = suite("suites/metadata-access.yaml");
+        let namespaces = BTreeMap::from([("metadata-access".to_owned(), "theirs".to_owned())]);
+        let spec = FixtureSpec {
+            suite: &suite,
+            run_id: "abcd1234",
+            images: &images(),
+            mode: &Mode::UseExisting {
+                namespace: "theirs".into(),
+            },
+            namespaces: &namespaces,
+            nodes: &[],
+        };
+        let plan = spec.plan();
+        assert_eq!(plan.namespaces.len(), 1);
+        assert_eq!(
+            names(&plan.pods),
+            ["netreach-abcd1234/metadata@-", "netreach-abcd1234/web@-"]
+        );
+    }
+}
