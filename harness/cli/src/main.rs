@@ -4,7 +4,6 @@ mod args;
 mod commands;
 mod outputs;
 mod probe_args;
-mod reporter;
 mod signals;
 
 use clap::Parser;

@@ -1,14 +1,13 @@
-//! The report flags of `netreach run` (--junit, --json, --markdown, --view, --baseline, --write-baseline) and the
-//! file I/O behind them; rendering itself is netreach-report's.
+//! The report flags of `netreach run` (--junit, --json, --markdown, --view, --baseline, --write-baseline): which
+//! outputs the reporter (netreach-report's) gets, and the colours of stdout.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use netreach_core::baseline::Baseline;
-use netreach_core::results::RunReport;
-use netreach_report::assess::{Assessment, Summary};
+use netreach_report::reporter::{Format, Reporter};
 use netreach_report::style::Palette;
 use netreach_report::terminal::View;
 
@@ -64,70 +63,22 @@ impl OutputArgs {
         Baseline::parse(&text).with_context(|| format!("--baseline {}", path.display()))
     }
 
-    /// Writes every requested file and prints the stale baseline entries; returns the summary to print last.
-    pub fn finish(
-        &self,
-        report: &RunReport,
-        baseline: &Baseline,
-        palette: Palette,
-    ) -> anyhow::Result<Summary> {
-        let assessment = Assessment::new(report, baseline);
-        if let Some(path) = &self.junit {
-            write_file(path, "--junit", |out| {
-                netreach_report::junit::write_junit(out, &assessment).map_err(Into::into)
-            })?;
-        }
-        if let Some(path) = &self.json {
-            write_file(path, "--json", |out| {
-                netreach_report::json::write_json(out, &assessment).map_err(Into::into)
-            })?;
-        }
-        if let Some(path) = &self.markdown {
-            write_file(path, "--markdown", |out| {
-                netreach_report::markdown::write_markdown(out, &assessment).map_err(Into::into)
-            })?;
-        }
-        if let Some(path) = &self.write_baseline {
-            let written = recorded_baseline(report, baseline);
-            write_file(path, "--write-baseline", |out| {
-                out.write_all(written.to_yaml().as_bytes())
-                    .map_err(Into::into)
-            })?;
-            eprintln!(
-                "wrote {} baseline entries to {}",
-                written.entries.len(),
-                path.display()
-            );
-        }
-        let mut stdout = std::io::stdout().lock();
-        netreach_report::terminal::write_stale(&mut stdout, &assessment, palette)?;
-        Ok(assessment.summary)
+    /// The run's reporter with the chosen view, baseline and files.
+    pub fn reporter(&self, quiet: bool, baseline: Baseline) -> Reporter {
+        let files = [
+            (Format::Junit, &self.junit),
+            (Format::Json, &self.json),
+            (Format::Markdown, &self.markdown),
+            (Format::Baseline, &self.write_baseline),
+        ];
+        files.into_iter().fold(
+            Reporter::new(quiet, stdout_palette()).with_view(self.view(), baseline),
+            |reporter, (format, path)| match path {
+                Some(path) => reporter.with_file(format, path.clone()),
+                None => reporter,
+            },
+        )
     }
-}
-
-/// Every failing cell of the run; an entry already in `previous` keeps its reason.
-fn recorded_baseline(report: &RunReport, previous: &Baseline) -> Baseline {
-    let reason = format!(
-        "observed in run {}; say why this deviation is accepted",
-        report.run_id
-    );
-    let mut written = Baseline::from_failures(report, &reason);
-    for entry in &mut written.entries {
-        if let Some(old) = previous.find(&entry.suite, &entry.phase, &entry.key(), entry.observed) {
-            entry.reason = old.reason.clone();
-        }
-    }
-    written
-}
-
-fn write_file(
-    path: &Path,
-    flag: &str,
-    render: impl FnOnce(&mut Vec<u8>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let mut bytes = Vec::new();
-    render(&mut bytes).with_context(|| format!("{flag} {}", path.display()))?;
-    std::fs::write(path, bytes).with_context(|| format!("{flag} {}: cannot write", path.display()))
 }
 
 /// Colours on stdout only when it is a terminal and NO_COLOR is unset or empty (https://no-color.org).

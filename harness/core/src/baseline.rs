@@ -101,6 +101,24 @@ impl Baseline {
         Self { entries }
     }
 
+    /// The baseline `--write-baseline` writes: every failing cell of the run; an entry already in `previous` keeps
+    /// its reason.
+    pub fn recorded(report: &RunReport, previous: &Baseline) -> Self {
+        let reason = format!(
+            "observed in run {}; say why this deviation is accepted",
+            report.run_id
+        );
+        let mut written = Self::from_failures(report, &reason);
+        for entry in &mut written.entries {
+            if let Some(old) =
+                previous.find(&entry.suite, &entry.phase, &entry.key(), entry.observed)
+            {
+                entry.reason = old.reason.clone();
+            }
+        }
+        written
+    }
+
     /// The entry that covers this cell as observed, if any.
     pub fn find(
         &self,

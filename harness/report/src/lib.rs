@@ -2,10 +2,12 @@
 
 pub mod assess;
 pub mod conformance;
+mod display;
 mod grid;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod plan;
+pub mod reporter;
 pub mod style;
 pub mod terminal;

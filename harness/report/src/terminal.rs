@@ -99,7 +99,7 @@ pub fn write_phase<W: Write>(
 }
 
 /// The baseline entries that no longer deviate, one line each (nothing when there are none).
-pub fn write_stale<W: Write>(
+pub fn write_stale<W: Write + ?Sized>(
     out: &mut W,
     assessment: &Assessment,
     palette: Palette,

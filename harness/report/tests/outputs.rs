@@ -12,6 +12,7 @@ use netreach_report::assess::Assessment;
 use netreach_report::json::write_json;
 use netreach_report::junit::write_junit;
 use netreach_report::markdown::write_markdown;
+use netreach_report::reporter::{Format, Reporter};
 use netreach_report::style::Palette;
 use netreach_report::terminal::{View, write_phase, write_stale};
 
@@ -268,4 +269,43 @@ fn markdown_summary() {
     let table = markdown.rfind("| from \\ to |").unwrap();
     assert!(wrong < table, "wrong cells come before their phase's table");
     insta::assert_snapshot!(markdown);
+}
+
+#[test]
+fn the_reporter_writes_every_chosen_file_from_the_same_assessed_run() {
+    let report = run();
+    let dir = std::env::temp_dir().join(format!("netreach-reporter-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let reporter = Reporter::new(true, Palette::PLAIN)
+        .with_view(View::Compact, baseline())
+        .with_file(Format::Json, dir.join("run.json"))
+        .with_file(Format::Baseline, dir.join("baseline.yaml"));
+    let mut stdout = Vec::new();
+    let summary = reporter.finish(&report, &mut stdout).unwrap();
+    let assessment = Assessment::new(&report, &baseline());
+    assert_eq!(summary, assessment.summary);
+    let mut json = Vec::new();
+    write_json(&mut json, &assessment).unwrap();
+    assert_eq!(std::fs::read(dir.join("run.json")).unwrap(), json);
+    let written = std::fs::read_to_string(dir.join("baseline.yaml")).unwrap();
+    // The known cell keeps the baseline's reason; the failing one gets the placeholder reason.
+    assert!(
+        written.contains("plugin X opens the node address"),
+        "{written}"
+    );
+    assert_eq!(Baseline::parse(&written).unwrap().entries.len(), 2);
+    let mut stale = Vec::new();
+    write_stale(&mut stale, &assessment, Palette::PLAIN).unwrap();
+    assert_eq!(stdout, stale);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let missing =
+        Reporter::new(true, Palette::PLAIN).with_file(Format::Junit, dir.join("no/such/dir.xml"));
+    let error = missing
+        .finish(&report, &mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("--junit ") && error.contains("cannot write"),
+        "{error}"
+    );
 }

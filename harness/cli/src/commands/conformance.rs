@@ -10,9 +10,9 @@ use netreach_core::conformance::{
 };
 use netreach_core::suite::{Suite, load_suite};
 use netreach_kube::{Mode, Outcome, connect, new_run_id, run_session};
+use netreach_report::reporter::Reporter;
 
 use crate::args::ConformanceArgs;
-use crate::reporter::TerminalReporter;
 use crate::signals::interrupted;
 
 /// The battery's suite files: `*.yaml` directly in `dir`, sorted by name.
@@ -72,7 +72,7 @@ pub async fn conformance(args: ConformanceArgs, quiet: bool) -> anyhow::Result<i
         .await
         .ok()
         .map(|v| format!("Kubernetes {}", v.git_version));
-    let reporter = TerminalReporter::new(quiet);
+    let reporter = Reporter::new(quiet, crate::outputs::stdout_palette());
     let mut outcomes = Vec::new();
     for suite in &suites {
         let run_id = new_run_id();

@@ -5,7 +5,6 @@ use netreach_core::suite::load_suite;
 use netreach_kube::{Mode, Outcome, connect, new_run_id, run_session};
 
 use crate::args::RunArgs;
-use crate::reporter::TerminalReporter;
 use crate::signals::interrupted;
 
 pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
@@ -24,7 +23,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     )
     .await?;
     let run_id = new_run_id();
-    let reporter = TerminalReporter::new(quiet).with_view(args.outputs.view(), baseline.clone());
+    let reporter = args.outputs.reporter(quiet, baseline);
     let (outcome, cleanup_error) = run_session(
         &client,
         &suite,
@@ -35,7 +34,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
         interrupted(),
     )
     .await;
-    reporter.finish();
+    reporter.end_display();
     if let Some(error) = &cleanup_error {
         eprintln!(
             "error: cleanup of run {run_id} failed: {error}; run `netreach cleanup` to retry"
@@ -48,9 +47,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     }
     match outcome {
         Outcome::Finished(report) => {
-            let summary =
-                args.outputs
-                    .finish(&report, &baseline, crate::outputs::stdout_palette())?;
+            let summary = reporter.finish(&report, &mut std::io::stdout().lock())?;
             println!("{summary}");
             Ok(if cleanup_error.is_some() {
                 2

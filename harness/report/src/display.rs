@@ -1,5 +1,5 @@
-//! The terminal reporter: turns run events into progress (a bar on a terminal, lines otherwise; stderr) and each
-//! phase's truth table (stdout) in the chosen view, with baseline verdicts and colours on a terminal.
+//! The terminal display of a run's events: progress (a bar when stderr is a terminal, lines otherwise) and each
+//! phase's truth table on stdout as soon as the phase finishes, in the chosen view, with baseline verdicts.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -8,11 +8,12 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use netreach_core::baseline::Baseline;
 use netreach_core::events::{EventSink, RunEvent};
-use netreach_report::assess::phase_verdicts;
-use netreach_report::style::Palette;
-use netreach_report::terminal::{View, write_phase};
 
-pub struct TerminalReporter {
+use crate::assess::phase_verdicts;
+use crate::style::Palette;
+use crate::terminal::{View, write_phase};
+
+pub struct TerminalDisplay {
     quiet: bool,
     /// Index and name of the phase being probed; the suite's name.
     phase: Mutex<(usize, String)>,
@@ -24,9 +25,9 @@ pub struct TerminalReporter {
     bar: Option<ProgressBar>,
 }
 
-impl TerminalReporter {
-    /// Compact tables, no baseline, colours when stdout is a terminal (and NO_COLOR is unset).
-    pub fn new(quiet: bool) -> Self {
+impl TerminalDisplay {
+    /// Compact tables, no baseline, colours as `palette` says (the CLI decides).
+    pub fn new(quiet: bool, palette: Palette) -> Self {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(spinner_style());
@@ -38,7 +39,7 @@ impl TerminalReporter {
             phase: Mutex::new((0, String::new())),
             suite: Mutex::new(String::new()),
             view: View::Compact,
-            palette: crate::outputs::stdout_palette(),
+            palette,
             baseline: Baseline::default(),
             bar,
         }
@@ -79,7 +80,7 @@ impl TerminalReporter {
     }
 }
 
-impl Drop for TerminalReporter {
+impl Drop for TerminalDisplay {
     fn drop(&mut self) {
         self.finish();
     }
@@ -98,7 +99,7 @@ fn bar_style() -> ProgressStyle {
     .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-impl EventSink for TerminalReporter {
+impl EventSink for TerminalDisplay {
     fn emit(&self, event: RunEvent) {
         match event {
             RunEvent::Started { suite, run_id } => {
