@@ -1,4 +1,4 @@
-//! netreach-core: the pure core of netreach — suite model, cells, expectations, oracle and results; no cluster I/O.
+//! netreach-core: the pure core — suite model, cell matrix, settle rules, verdicts, oracle, results; no cluster I/O.
 
 pub mod baseline;
 pub mod cell;

@@ -1,4 +1,4 @@
-//! Results of a run: cells grouped by phase (the verdicts, counts and exit code are the report layer's `assess`).
+//! Results of a run: cells grouped by phase (how a cell counts is `verdict`'s).
 
 use std::time::Duration;
 
