@@ -142,10 +142,25 @@ mod tests {
         load_suite_with_env(&path, &env).unwrap()
     }
 
-    fn images() -> FixtureImages {
-        FixtureImages {
-            probe: "probe:1".into(),
-            server: "server:1".into(),
+    static IMAGES: FixtureImages = FixtureImages {
+        probe: String::new(),
+        server: String::new(),
+    };
+
+    /// The plan of `suite` for run `abcd1234` on `nodes`.
+    fn spec<'a>(
+        suite: &'a Suite,
+        mode: &'a Mode,
+        namespaces: &'a BTreeMap<String, String>,
+        nodes: &'a [String],
+    ) -> FixtureSpec<'a> {
+        FixtureSpec {
+            suite,
+            run_id: "abcd1234",
+            images: &IMAGES,
+            mode,
+            namespaces,
+            nodes,
         }
     }
 
@@ -178,14 +193,8 @@ mod tests {
     fn create_mode_makes_the_suites_namespaces_sources_and_servers_on_one_node_unpinned() {
         let suite = suite("suites/conformance/new-pod.yaml");
         let namespaces = identity(&suite);
-        let spec = FixtureSpec {
-            suite: &suite,
-            run_id: "abcd1234",
-            images: &images(),
-            mode: &Mode::Create,
-            namespaces: &namespaces,
-            nodes: &["node-a".into()],
-        };
+        let nodes = ["node-a".to_owned()];
+        let spec = spec(&suite, &Mode::Create, &namespaces, &nodes);
         let plan = spec.plan();
         let created: Vec<&str> = plan.namespaces.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
@@ -214,14 +223,8 @@ mod tests {
     fn two_nodes_pin_sources_and_servers_round_robin() {
         let suite = suite("suites/metadata-access.yaml");
         let namespaces = identity(&suite);
-        let spec = FixtureSpec {
-            suite: &suite,
-            run_id: "abcd1234",
-            images: &images(),
-            mode: &Mode::Create,
-            namespaces: &namespaces,
-            nodes: &["b".into(), "a".into()],
-        };
+        let nodes = ["b".to_owned(), "a".to_owned()];
+        let spec = spec(&suite, &Mode::Create, &namespaces, &nodes);
         assert_eq!(
             names(&spec.plan().pods),
             [
@@ -238,16 +241,10 @@ mod tests {
     fn use_existing_creates_only_the_own_namespace_and_the_servers() {
         let suite = suite("suites/metadata-access.yaml");
         let namespaces = BTreeMap::from([("metadata-access".to_owned(), "theirs".to_owned())]);
-        let spec = FixtureSpec {
-            suite: &suite,
-            run_id: "abcd1234",
-            images: &images(),
-            mode: &Mode::UseExisting {
-                namespace: "theirs".into(),
-            },
-            namespaces: &namespaces,
-            nodes: &[],
+        let mode = Mode::UseExisting {
+            namespace: "theirs".into(),
         };
+        let spec = spec(&suite, &mode, &namespaces, &[]);
         let plan = spec.plan();
         assert_eq!(plan.namespaces.len(), 1);
         assert_eq!(
