@@ -94,8 +94,15 @@ start_bg() {
   fi
   # What the process's command line must contain for pid_alive (default: the binary's path).
   printf '%s' "${START_MATCH:-$1}" >"$PID_DIR/$name.cmd"
-  # fd 9 (the up/down lock) must not leak into daemons, or they would hold the lock forever.
-  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
+  # No inherited descriptor may leak into a daemon: neither fd 9 (the up/down lock) nor a caller's lock (e.g.
+  # `flock /run/netreach-dev.lock scripts/cluster up`), or the daemon would hold that lock for its lifetime.
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null
+  ) &
   echo $! >"$PID_DIR/$name.pid"
   log "started $name (pid $!)"
 }
