@@ -16,20 +16,26 @@ _install_built() { # staging-dir final-dir
   mv "$1" "$2"
 }
 
-build_kubernetes() {
-  [ -f "$K8S_BIN_DIR/.complete" ] && return 0
-  log "building Kubernetes $K8S_VERSION (cold: tens of minutes on 2 cores)"
-  local work=$NETREACH_CACHE/work/kubernetes-$K8S_VERSION
-  _wrapper_module "$work" k8sbuild
+# A wrapper module requiring k8s.io/kubernetes at K8S_VERSION: its go.mod replaces each staging module
+# `k8s.io/x => ./staging/src/k8s.io/x`, published as k8s.io/x v0.<minor>.<patch>, so the wrapper does the same.
+kubernetes_wrapper_module() { # dir module-path
+  local work=$1
+  _wrapper_module "$work" "$2"
   local gomod
   gomod=$(cd "$work" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
   [ -f "$gomod" ] || die "could not download k8s.io/kubernetes@$K8S_VERSION"
-  # Each staging module `k8s.io/x => ./staging/src/k8s.io/x` is published as k8s.io/x v0.<minor>.<patch>.
   local staging=v0.${K8S_VERSION#v1.}
   {
     printf 'require k8s.io/kubernetes %s\n' "$K8S_VERSION"
     awk '/=> \.\/staging\// { print "replace " $1 " => " $1 " '"$staging"'" }' "$gomod"
   } >>"$work/go.mod"
+}
+
+build_kubernetes() {
+  [ -f "$K8S_BIN_DIR/.complete" ] && return 0
+  log "building Kubernetes $K8S_VERSION (cold: tens of minutes on 2 cores)"
+  local work=$NETREACH_CACHE/work/kubernetes-$K8S_VERSION
+  kubernetes_wrapper_module "$work" k8sbuild
   local pkg=k8s.io/component-base/version cpkg=k8s.io/client-go/pkg/version minor
   minor=$(echo "$K8S_VERSION" | cut -d. -f2)
   local ldflags="-s -w"
