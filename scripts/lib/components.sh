@@ -148,7 +148,8 @@ EOF
 start_kubelet() { # node-ip
   local nip=$1
   mkdir -p "$KUBELET_ROOT" "$NETREACH_STATE/pod-logs"
-  # Pods get no DNS server (there is no cluster DNS, and the host's resolver is outside): lookups fail fast.
+  # Pods use the cluster DNS (lib/dns.sh); hostNetwork pods and `dnsPolicy: Default` get no DNS server (the host's
+  # resolver is outside): their lookups fail fast.
   echo "nameserver 127.0.0.1" >"$CONF_DIR/pod-resolv.conf"
   cat >"$CONF_DIR/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -176,6 +177,8 @@ evictionHard: {memory.available: "50Mi", nodefs.available: "1%", nodefs.inodesFr
 evictionPressureTransitionPeriod: 10s
 podLogsDir: "$NETREACH_STATE/pod-logs"
 resolvConf: "$CONF_DIR/pod-resolv.conf"
+clusterDNS: ["$CLUSTER_DNS_IP"]
+clusterDomain: "$CLUSTER_DOMAIN"
 maxPods: 110
 serializeImagePulls: false
 registerNode: true

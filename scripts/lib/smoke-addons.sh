@@ -1,6 +1,49 @@
-# Smoke checks of the cluster's add-ons, sourced by scripts/smoke-test (uses its NS, say, pass, fail): the agnhost
-# image (TCP and UDP).
+# Smoke checks of the cluster's add-ons, sourced by scripts/smoke-test (uses its NS, probe, pass, fail, expect_ok,
+# eventually): cluster DNS and the agnhost image (TCP and UDP).
 # shellcheck shell=bash
+
+# nslookup NAME from the probe pod -> prints busybox nslookup's output (exit code on the last line).
+_lookup() {
+  # shellcheck disable=SC2016
+  kubectl -n "$NS" exec probe -- sh -c 'nslookup "$1" 2>&1; echo "rc=$?"' sh "$1"
+}
+
+smoke_dns() {
+  say "cluster DNS: kube-dns at $NETREACH_CLUSTER_DNS_IP, no upstream forwarding"
+  kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Service
+metadata: {name: server, namespace: $NS}
+spec:
+  selector: {app: server}
+  ports: [{port: $POD_PORT, targetPort: $POD_PORT}]
+EOF
+  local svc_ip out
+  svc_ip=$(kubectl -n "$NS" get service server -o jsonpath='{.spec.clusterIP}')
+  out=$(kubectl -n "$NS" exec probe -- cat /etc/resolv.conf)
+  if echo "$out" | grep -qx "nameserver $NETREACH_CLUSTER_DNS_IP" && echo "$out" | grep -q "search $NS.svc.$NETREACH_CLUSTER_DOMAIN"; then
+    pass "pod resolv.conf names $NETREACH_CLUSTER_DNS_IP and the cluster search path"
+  else
+    fail "pod resolv.conf: $(echo "$out" | tr '\n' ';')"
+  fi
+  out=$(_lookup "kubernetes.default.svc.$NETREACH_CLUSTER_DOMAIN")
+  if echo "$out" | grep -q "Address: ${NETREACH_SERVICE_IP:-10.96.0.1}\$"; then
+    pass "kubernetes.default.svc resolves to ${NETREACH_SERVICE_IP:-10.96.0.1}"
+  else
+    fail "kubernetes.default.svc: $(echo "$out" | tr '\n' ';')"
+  fi
+  out=$(_lookup "server.$NS.svc.$NETREACH_CLUSTER_DOMAIN")
+  if echo "$out" | grep -q "Address: $svc_ip\$"; then pass "server.$NS.svc resolves to its ClusterIP $svc_ip"; else fail "server.$NS.svc: $(echo "$out" | tr '\n' ';')"; fi
+  # The short name through the search path, then kube-proxy to the pod.
+  expect_ok "Service by short name" "http://server:$POD_PORT/" "pod server"
+  # A name outside the cluster domain: no forward plugin, so CoreDNS itself answers SERVFAIL.
+  out=$(_lookup "example.com.")
+  if echo "$out" | grep -q "SERVFAIL" && echo "$out" | grep -q "rc=1"; then
+    pass "outside name example.com: SERVFAIL from the cluster DNS (nothing forwarded)"
+  else
+    fail "outside name example.com: $(echo "$out" | tr '\n' ';')"
+  fi
+}
 
 # agnhost connect from the agnhost client pod -> "<exit code> <stderr>".
 _connect() { # protocol host:port

@@ -18,7 +18,8 @@ KUBE_ROUTER_BIN_DIR=$NETREACH_CACHE/bin/kube-router-$KUBE_ROUTER_VERSION
 
 K8S_COMPONENTS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl"
 
-# Add-ons built from Go modules too (lib/agnhost.sh).
+# Add-ons built from Go modules too (lib/agnhost.sh, lib/dns.sh).
+COREDNS_VERSION=${COREDNS_VERSION:-v1.15.0}
 # agnhost is built from the Kubernetes module above; its tag is the one that version's e2e framework names
 # (test/utils/image/manifest.go), checked at build time.
 AGNHOST_TAG=${AGNHOST_TAG:-2.56}
