@@ -39,6 +39,7 @@ start_etcd() {
 
 start_apiserver() { # node-ip
   local nip=$1
+  # shellcheck disable=SC2046 # pod_security_apiserver_args prints zero or two words
   start_bg kube-apiserver "$K8S_BIN_DIR/kube-apiserver" \
     --etcd-servers http://127.0.0.1:2379 \
     --advertise-address "$nip" --bind-address 0.0.0.0 --secure-port 6443 \
@@ -50,7 +51,7 @@ start_apiserver() { # node-ip
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI_DIR/sa.pub" --service-account-signing-key-file "$PKI_DIR/sa.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" --service-node-port-range "$NODEPORT_RANGE" \
-    --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+    --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction $(pod_security_apiserver_args) \
     --allow-privileged=true --anonymous-auth=true --profiling=false \
     --endpoint-reconciler-type lease --event-ttl 1h
   wait_for "kube-apiserver readyz" 120 kubectl_ get --raw /readyz || { explain_failure kube-apiserver; die "kube-apiserver did not become ready"; }
@@ -242,10 +243,13 @@ kind: Pod
 metadata: {name: exec-check, namespace: netreach-system}
 spec:
   terminationGracePeriodSeconds: 1
+  # Admissible at Pod Security "restricted" (cluster up --pod-security restricted).
+  securityContext: {runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: {type: RuntimeDefault}}
   containers:
   - name: probe
     image: $IMAGE_PROBE
     imagePullPolicy: IfNotPresent
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
 EOF
   if ! kubectl_ -n netreach-system wait --for=condition=Ready pod/exec-check --timeout=120s >/dev/null; then
     kubectl_ -n netreach-system describe pod exec-check >&2 || true
