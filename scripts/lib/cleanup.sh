@@ -160,6 +160,7 @@ cleanup_all() {
   stop_pid etcd
   # 3. Outside host.
   stop_pid outside-metadata outside-internet
+  cleanup_ipv6
   if ip netns list 2>/dev/null | grep -qw "$OUTSIDE_NS"; then
     ip netns pids "$OUTSIDE_NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     ip netns del "$OUTSIDE_NS" 2>/dev/null || log "warning: cannot delete netns $OUTSIDE_NS"

@@ -6,7 +6,7 @@ prepare_host() {
   mkdir -p "$NETREACH_STATE" "$NETREACH_RUN" "$CONF_DIR" "$LOG_DIR" "$PID_DIR"
   local saved=$NETREACH_STATE/host-sysctls key
   if [ ! -f "$saved" ]; then
-    for key in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables; do
+    for key in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables net.ipv6.conf.all.forwarding; do
       [ -e "/proc/sys/${key//.//}" ] && echo "$key=$(sysctl -n "$key")"
     done >"$saved"
   fi
@@ -50,7 +50,7 @@ start_apiserver() { # node-ip
     --kubelet-preferred-address-types InternalIP,Hostname \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI_DIR/sa.pub" --service-account-signing-key-file "$PKI_DIR/sa.key" \
-    --service-cluster-ip-range "$SERVICE_CIDR" --service-node-port-range "$NODEPORT_RANGE" \
+    --service-cluster-ip-range "$(service_cidrs)" --service-node-port-range "$NODEPORT_RANGE" \
     --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction $(pod_security_apiserver_args) \
     --allow-privileged=true --anonymous-auth=true --profiling=false \
     --endpoint-reconciler-type lease --event-ttl 1h
@@ -58,13 +58,14 @@ start_apiserver() { # node-ip
 }
 
 start_controller_manager() {
+  # shellcheck disable=SC2046 # node_cidr_mask_args prints one flag per family
   start_bg kube-controller-manager "$K8S_BIN_DIR/kube-controller-manager" \
     --kubeconfig "$CONF_DIR/controller-manager.kubeconfig" \
     --authentication-kubeconfig "$CONF_DIR/controller-manager.kubeconfig" \
     --authorization-kubeconfig "$CONF_DIR/controller-manager.kubeconfig" \
     --bind-address 127.0.0.1 --leader-elect=false --use-service-account-credentials=true \
-    --allocate-node-cidrs=true --cluster-cidr "$CLUSTER_CIDR" --node-cidr-mask-size 24 \
-    --service-cluster-ip-range "$SERVICE_CIDR" \
+    --allocate-node-cidrs=true --cluster-cidr "$(cluster_cidrs)" $(node_cidr_mask_args) \
+    --service-cluster-ip-range "$(service_cidrs)" \
     --cluster-signing-cert-file "$PKI_DIR/ca.crt" --cluster-signing-key-file "$PKI_DIR/ca.key" \
     --root-ca-file "$PKI_DIR/ca.crt" --service-account-private-key-file "$PKI_DIR/sa.key" \
     --configure-cloud-routes=false --profiling=false
@@ -96,8 +97,8 @@ write_cni_config() {
       "ipam": {
         "type": "host-local",
         "dataDir": "$CNI_IPAM_DIR",
-        "ranges": [[{"subnet": "$POD_CIDR", "gateway": "$POD_GATEWAY"}]],
-        "routes": [{"dst": "0.0.0.0/0"}]
+        "ranges": $(cni_ranges_json),
+        "routes": $(cni_routes_json)
       }
     },
     {"type": "portmap", "capabilities": {"portMappings": true}}
@@ -191,7 +192,7 @@ shutdownGracePeriod: 0s
 EOF
   start_bg kubelet "$K8S_BIN_DIR/kubelet" --config "$CONF_DIR/kubelet.yaml" \
     --kubeconfig "$CONF_DIR/kubelet.kubeconfig" --root-dir "$KUBELET_ROOT" \
-    --hostname-override "$NODE_NAME" --node-ip "$nip" --v 1
+    --hostname-override "$NODE_NAME" --node-ip "$(node_ips "$nip")" --v 1
   wait_for "node $NODE_NAME registered" 120 kubectl_ get node "$NODE_NAME" || { explain_failure kubelet; die "kubelet did not register the node"; }
   wait_for "node pod CIDR" 60 _node_has_pod_cidr || { explain_failure kube-controller-manager; die "the node got no pod CIDR"; }
   local cidr
@@ -204,7 +205,7 @@ _node_has_pod_cidr() { [ -n "$(kubectl_ get node "$NODE_NAME" -o jsonpath='{.spe
 start_kube_proxy() {
   # 0 for the conntrack settings = leave the host's values alone; no localhost NodePorts = no route_localnet change.
   start_bg kube-proxy "$K8S_BIN_DIR/kube-proxy" --kubeconfig "$CONF_DIR/kube-proxy.kubeconfig" \
-    --hostname-override "$NODE_NAME" --proxy-mode iptables --cluster-cidr "$CLUSTER_CIDR" \
+    --hostname-override "$NODE_NAME" --proxy-mode iptables --cluster-cidr "$(cluster_cidrs)" \
     --conntrack-max-per-core 0 --conntrack-tcp-timeout-established 0 --conntrack-tcp-timeout-close-wait 0 \
     --oom-score-adj 0 --iptables-localhost-nodeports=false \
     --metrics-bind-address 127.0.0.1:10249 --healthz-bind-address 127.0.0.1:10256
@@ -215,8 +216,8 @@ start_kube_router() {
   # Firewall only: kube-router enforces NetworkPolicy; pod networking is the bridge CNI, services are kube-proxy's.
   start_bg kube-router "$KUBE_ROUTER_BIN_DIR/kube-router" --kubeconfig "$CONF_DIR/kube-router.kubeconfig" \
     --hostname-override "$NODE_NAME" --run-firewall=true --run-router=false --run-service-proxy=false \
-    --run-loadbalancer=false --enable-cni=false --enable-ipv6=false \
-    --service-cluster-ip-range "$SERVICE_CIDR" --service-node-port-range "$NODEPORT_RANGE" \
+    --run-loadbalancer=false --enable-cni=false --enable-ipv6="$(kube_router_ipv6)" \
+    --service-cluster-ip-range "$(kube_router_service_cidrs)" --service-node-port-range "$NODEPORT_RANGE" \
     --health-port 20244 --metrics-port 0 --iptables-sync-period 1m
   wait_for "kube-router healthz" 60 curl -fsS --max-time 2 http://127.0.0.1:20244/healthz || { explain_failure kube-router; die "kube-router did not become healthy"; }
   wait_for "kube-router netpol chains" 60 iptables -t filter -S KUBE-ROUTER-FORWARD || { explain_failure kube-router; die "kube-router installed no firewall chains"; }

@@ -23,15 +23,20 @@ start_outside_host() {
   mkdir -p "$OUTSIDE_WWW/metadata" "$OUTSIDE_WWW/internet"
   echo "outside metadata" >"$OUTSIDE_WWW/metadata/index.html"
   echo "outside internet" >"$OUTSIDE_WWW/internet/index.html"
-  START_MATCH="httpd -f -p $OUTSIDE_METADATA_ADDR:80" start_bg outside-metadata ip netns exec "$OUTSIDE_NS" /bin/busybox httpd -f -p "$OUTSIDE_METADATA_ADDR:80" -h "$OUTSIDE_WWW/metadata"
-  START_MATCH="httpd -f -p $OUTSIDE_INTERNET_ADDR:80" start_bg outside-internet ip netns exec "$OUTSIDE_NS" /bin/busybox httpd -f -p "$OUTSIDE_INTERNET_ADDR:80" -h "$OUTSIDE_WWW/internet"
+  _outside_server outside-metadata "$OUTSIDE_METADATA_ADDR:80" metadata
+  _outside_server outside-internet "$OUTSIDE_INTERNET_ADDR:80" internet
   wait_for "outside host HTTP" 20 _outside_serving || die "the outside host does not serve HTTP"
 }
 
-_outside_serving() {
-  curl -fsS --max-time 2 "http://$OUTSIDE_METADATA_ADDR/" | grep -q "outside metadata" &&
-    curl -fsS --max-time 2 "http://$OUTSIDE_INTERNET_ADDR/" | grep -q "outside internet"
+# _outside_server NAME LISTEN ROLE: busybox httpd in the outside netns on LISTEN ([ADDR]:PORT) serving ROLE's page.
+_outside_server() {
+  START_MATCH="httpd -f -p $2" start_bg "$1" ip netns exec "$OUTSIDE_NS" /bin/busybox httpd -f -p "$2" -h "$OUTSIDE_WWW/$3"
 }
+
+# _serves URL ROLE: the outside host's ROLE page answers at URL.
+_serves() { curl -fsS --max-time 2 "$1" | grep -q "outside $2"; }
+
+_outside_serving() { _serves "http://$OUTSIDE_METADATA_ADDR/" metadata && _serves "http://$OUTSIDE_INTERNET_ADDR/" internet; }
 
 # Pod traffic may be forwarded only onto the pod bridge or the outside veth: anything else would leave the machine,
 # so it is dropped. In mangle FORWARD, because kube-router's filter chains ACCEPT policy-compliant traffic early.
