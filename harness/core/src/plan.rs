@@ -11,7 +11,7 @@ use crate::cell::Reach;
 use crate::matrix::{Cell, Layout, ServerPod, Source, phase_cells};
 use crate::oracle::{OracleError, PodRef};
 use crate::placeholder::resolve_placeholders;
-use crate::suite::{DestinationKind, Expectation, Phase, Suite};
+use crate::suite::{DestinationKind, Expectation, Phase, ServerDestination, Suite};
 use crate::world::{ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, Protocol, World};
 
 /// Namespace label the API server sets on every namespace.
@@ -104,11 +104,9 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
         world.pods.push(server_info(
             &destination.name,
             &namespace,
-            &server.labels,
+            server,
             address,
             &node,
-            server.host_network,
-            server.port,
         ));
         Ok::<_, std::convert::Infallible>(ServerPod {
             pod: PodRef::new(namespace, destination.name.clone()),
@@ -143,26 +141,24 @@ pub fn namespace_info(name: &str, labels: &Labels) -> NamespaceInfo {
     }
 }
 
-/// A server pod as the oracle sees it: its labels and one TCP port named `http`.
+/// A server pod as the oracle sees it: its labels and its one named TCP port.
 pub fn server_info(
     name: &str,
     namespace: &str,
-    labels: &Labels,
+    server: &ServerDestination,
     ip: IpAddr,
     node: &str,
-    host_network: bool,
-    port: u16,
 ) -> PodInfo {
     PodInfo {
         name: name.to_owned(),
         namespace: namespace.to_owned(),
-        labels: labels.clone(),
+        labels: server.labels.clone(),
         ip,
         node: node.to_owned(),
-        host_network,
+        host_network: server.host_network,
         ports: vec![ContainerPort {
-            name: Some("http".into()),
-            port,
+            name: Some(server.port_name.clone()),
+            port: server.port,
             protocol: Protocol::Tcp,
         }],
     }

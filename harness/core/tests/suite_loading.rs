@@ -230,3 +230,37 @@ fn cells_of_a_pod_before_its_created_in_phase_are_skipped_in_the_plan() {
     assert_eq!(cell(1, "late-in", "web").expected, Some(Reach::Deny));
     assert_eq!(cell(1, "late-in", "inet").expected, Some(Reach::Allow));
 }
+
+#[test]
+fn a_server_port_name_that_is_not_an_iana_name_is_named() {
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replace(
+            "port: 8080, body: web",
+            "port: 8080, portName: Serve_80, body: web",
+        )
+    });
+    assert!(
+        error.contains("destinations[1].server.portName: \"Serve_80\" is not a port name"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_server_port_name_defaults_to_http_and_can_be_set() {
+    let (_dir, suite) = seed_copy("metadata-access.yaml", |t| {
+        t.replace(
+            "port: 8080, body: web",
+            "port: 8080, portName: serve-80-tcp, body: web",
+        )
+    });
+    let suite = load_suite_with_env(&suite, &outside_env).unwrap();
+    let names: Vec<&str> = suite
+        .destinations
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DestinationKind::Server(s) => Some(s.port_name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["http", "serve-80-tcp"]);
+}

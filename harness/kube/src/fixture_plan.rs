@@ -70,6 +70,7 @@ impl FixtureSpec<'_> {
                     node: placement.get(name).map(String::as_str),
                 },
                 server.port,
+                &server.port_name,
                 &server.body,
                 server.host_network,
             ));

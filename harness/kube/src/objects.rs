@@ -106,8 +106,15 @@ pub fn probe_pod(placement: &PodPlacement<'_>) -> Pod {
     )
 }
 
-/// A destination: busybox httpd answering `body` on `port` (on the node's address when `host_network`).
-pub fn server_pod(placement: &PodPlacement<'_>, port: u16, body: &str, host_network: bool) -> Pod {
+/// A destination: busybox httpd answering `body` on `port`, a container port named `port_name` (on the node's
+/// address when `host_network`).
+pub fn server_pod(
+    placement: &PodPlacement<'_>,
+    port: u16,
+    port_name: &str,
+    body: &str,
+    host_network: bool,
+) -> Pod {
     let mut pod = base_spec(
         placement,
         Container {
@@ -124,7 +131,7 @@ pub fn server_pod(placement: &PodPlacement<'_>, port: u16, body: &str, host_netw
                 EnvVar { name: "PORT".into(), value: Some(port.to_string()), ..Default::default() },
             ]),
             ports: Some(vec![ContainerPort {
-                name: Some("http".into()),
+                name: Some(port_name.to_owned()),
                 container_port: i32::from(port),
                 protocol: Some("TCP".into()),
                 ..Default::default()
@@ -193,7 +200,7 @@ mod tests {
             image: "img",
             node: None,
         };
-        let pod = server_pod(&placement, 32000, "metadata server", true);
+        let pod = server_pod(&placement, 32000, "http", "metadata server", true);
         let spec = pod.spec.unwrap();
         assert_eq!(spec.host_network, Some(true));
         let env = spec.containers[0].env.clone().unwrap();

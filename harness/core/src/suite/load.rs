@@ -212,6 +212,9 @@ impl Loader<'_> {
                             "two hostNetwork servers cannot share a port",
                         ));
                     }
+                    let port_name = server.port_name.clone().unwrap_or_else(|| "http".into());
+                    check_port_name(&port_name)
+                        .map_err(|m| self.err(field("server.portName"), m))?;
                     let namespace = match &server.namespace {
                         None => None,
                         Some(_) => Some(self.namespace_of(
@@ -225,6 +228,7 @@ impl Loader<'_> {
                         labels: server.labels.clone(),
                         host_network: server.host_network,
                         port: server.port,
+                        port_name,
                         body: server.body.clone().unwrap_or_else(|| dest.name.clone()),
                     })
                 }
@@ -400,6 +404,25 @@ fn check_policies(manifests: &[PolicyManifest]) -> Result<(), SuiteError> {
 }
 
 /// Kubernetes names of namespaces, pods and our destinations: a DNS label.
+/// A container port name (IANA_SVC_NAME): 1-15 lowercase letters, digits and '-', with a letter, no '--'.
+fn check_port_name(name: &str) -> Result<(), String> {
+    let valid = (1..=15).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name.bytes().any(|b| b.is_ascii_lowercase())
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--");
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a port name (1-15 lowercase letters, digits and '-', with a letter)"
+        ))
+    }
+}
+
 fn check_dns_label(name: &str) -> Result<(), String> {
     let valid = !name.is_empty()
         && name.len() <= 63

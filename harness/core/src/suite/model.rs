@@ -83,6 +83,8 @@ pub struct ServerDestination {
     pub labels: Labels,
     pub host_network: bool,
     pub port: u16,
+    /// The container port's name (`http` unless the suite names it).
+    pub port_name: String,
     pub body: String,
 }
 

@@ -77,6 +77,9 @@ pub struct ServerSpec {
     pub host_network: bool,
     #[serde(default = "default_port")]
     pub port: u16,
+    /// Name of the server's container port (what a policy's named port resolves to); default `http`.
+    #[serde(default)]
+    pub port_name: Option<String>,
     #[serde(default)]
     pub body: Option<String>,
 }

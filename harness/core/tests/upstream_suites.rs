@@ -1,0 +1,83 @@
+//! suites/upstream/ without a cluster: upstream's e2e netpol scenarios load, each tables suite has an `expect:
+//! oracle` twin with the same phases, and the oracle agrees with every cell of upstream's tables.
+
+use std::path::{Path, PathBuf};
+
+use netreach_core::plan::{contradictions, plan_suite};
+use netreach_core::suite::{Expectation, Suite, load_suite_with_env};
+
+fn load(name: &str) -> Suite {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../suites/upstream")
+        .join(format!("{name}.yaml"));
+    load_suite_with_env(&path, &|_| None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn policy_files(suite: &Suite) -> Vec<(String, Vec<PathBuf>)> {
+    suite
+        .phases
+        .iter()
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.policies.iter().map(|m| m.path.clone()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_tables_suite_has_an_oracle_twin_with_the_same_phases() {
+    let mut phases = 0;
+    for port in [80, 81] {
+        let tables = load(&format!("upstream-{port}-tables"));
+        let oracle = load(&format!("upstream-{port}"));
+        assert_eq!(policy_files(&tables), policy_files(&oracle), "port {port}");
+        assert!(
+            tables
+                .phases
+                .iter()
+                .all(|p| matches!(p.expectation, Expectation::Table(_)))
+        );
+        assert!(
+            oracle
+                .phases
+                .iter()
+                .all(|p| p.expectation == Expectation::Oracle)
+        );
+        assert_eq!((tables.pods.len(), tables.destinations.len()), (9, 9));
+        phases += tables.phases.len();
+    }
+    // 42 upstream tests, 55 validated steps (tests probing both ports, or policies changing, have several).
+    assert_eq!(phases, 55);
+}
+
+#[test]
+fn the_oracle_agrees_with_every_cell_of_upstreams_tables() {
+    for port in [80, 81] {
+        let suite = load(&format!("upstream-{port}-tables"));
+        let plans = plan_suite(&suite).unwrap();
+        assert_eq!(contradictions(&plans), Vec::<String>::new(), "port {port}");
+        let mut denied = 0;
+        for plan in &plans {
+            for cell in &plan.cells {
+                // Implementation-defined cells (contradictions leave them out) agree under the default profile too;
+                // the only switch they depend on is whether ipBlocks match pod IPs (upstream assumes they do).
+                assert_eq!(
+                    cell.expected, cell.table,
+                    "{}: {}->{}",
+                    plan.name, cell.from, cell.to
+                );
+                if cell.implementation_defined {
+                    assert!(
+                        plan.name.contains("cidr") || plan.name.contains("ipblock"),
+                        "{}",
+                        plan.name
+                    );
+                }
+                denied += usize::from(cell.expected == Some(netreach_core::cell::Reach::Deny));
+            }
+        }
+        assert!(denied > 100, "port {port}: only {denied} denied cells");
+    }
+}
