@@ -1,0 +1,221 @@
+# Writes reports/peers.md from the raw results of scripts/peers ($OUT): the peers' and netreach's verdicts, wall
+# times and probe counts. Scenario titles join the three: e2e leaf texts, Cyclonus case descriptions, and the
+# `# upstream: "..."` comment above each phase of suites/upstream/*.yaml.
+# shellcheck shell=bash
+
+# Drops Ginkgo's " [Feature:...]" tags from the first column.
+_norm_titles() { awk -F'\t' -v OFS='\t' '{ gsub(/ \[Feature:[^]]*\]/, "", $1); print }'; }
+
+# Merges title <TAB> verdict lines: a title fails if any of its lines failed.
+_merge_verdicts() {
+  awk -F'\t' '{ if (!($1 in v) || $2 != "pass") v[$1] = $2 } END { for (t in v) print t "\t" v[t] }' | sort -t $'\t' -k1,1
+}
+
+# phase <TAB> upstream title, for one suite file.
+_phase_titles() {
+  awk '/^  # upstream: "/ { t = $0; sub(/^  # upstream: "/, "", t); sub(/"$/, "", t) }
+       /^  - name: / { print $3 "\t" t }' "$1"
+}
+
+# title <TAB> pass|fail for the scenarios of netreach suites (a scenario fails if one of its phases did).
+netreach_verdicts() { # suite-name...
+  local s json
+  for s in "$@"; do
+    json=$OUT/netreach/$s.json
+    [ -f "$json" ] || continue
+    join -t $'\t' <(_phase_titles "suites/upstream/$s.yaml" | sort -t $'\t' -k1,1) \
+      <(jq -r '.phases[] | [.name, (if (.summary.failed + .summary.errors) == 0 then "pass" else "fail" end)] | @tsv' \
+        "$json" | sort -t $'\t' -k1,1) | cut -f2,3
+  done | _merge_verdicts
+}
+netreach_tables() { netreach_verdicts upstream-80-tables upstream-81-tables; }
+netreach_oracle() { netreach_verdicts upstream-80 upstream-81; }
+
+# title <TAB> pass|fail|<state> for the TCP specs of upstream's main Describe (the ones suites/upstream/ writes).
+e2e_verdicts() {
+  [ -f "$OUT/e2e/summary.tsv" ] || return 0
+  awk -F'\t' -v prefix='[sig-network] Netpol NetworkPolicy between server and client ' '
+    index($4, prefix) == 1 { print substr($4, length(prefix) + 1) "\t" ($1 == "passed" ? "pass" : ($1 == "failed" ? "fail" : $1)) }' \
+    "$OUT/e2e/summary.tsv" | _norm_titles | _merge_verdicts
+}
+
+# title <TAB> pass|fail from Cyclonus' JUnit.
+cyclonus_verdicts() {
+  [ -f "$OUT/cyclonus/junit.xml" ] || return 0
+  awk '/<testcase / { name = $0; sub(/.*name="/, "", name); sub(/".*/, "", name)
+                      if ($0 ~ /\/>[[:space:]]*$/) print name "\tpass"; else failed = 0; next }
+       /<failure/ { failed = 1 }
+       /<\/testcase>/ { print name "\t" (failed ? "fail" : "pass") }' "$OUT/cyclonus/junit.xml" |
+    sed -e "s/&#39;/'/g" -e 's/&#34;/"/g' -e 's/&quot;/"/g' -e 's/&apos;/'"'"'/g' -e 's/&amp;/\&/g' | _norm_titles | _merge_verdicts
+}
+
+# "<steps> <probes>": Cyclonus' probed steps, and the cells of each try times its tries.
+cyclonus_probes() {
+  awk '/running kube probe on try/ { n = $0; sub(/.*on try /, "", n); tries = n + 0 }
+       /[0-9]+ wrong, [0-9]+ ignored, [0-9]+ correct/ {
+         match($0, /[0-9]+ wrong, [0-9]+ ignored, [0-9]+ correct/); split(substr($0, RSTART, RLENGTH), w, " ")
+         total += (w[1] + w[3] + w[5]) * (tries ? tries : 1); steps++; tries = 0 }
+       END { printf "%d %d\n", steps, total }' "$OUT/cyclonus/generate.log"
+}
+
+# "<agreeing> of <shared>": scenarios both verdict lists have, and those with the same verdict.
+agreement() { # file-a file-b
+  join -t $'\t' "$1" "$2" | awk -F'\t' '{ n++; if ($2 == $3) a++ } END { printf "%d of %d", a, n }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.1fx", a / b; else print "n/a" }'; }
+
+write_report() {
+  local tmp k8s kr rev
+  tmp=$(mktemp -d)
+  netreach_tables >"$tmp/nr"
+  netreach_oracle >"$tmp/nro"
+  e2e_verdicts >"$tmp/e2e"
+  cyclonus_verdicts >"$tmp/cy"
+  k8s=$(kubectl version -o json 2>/dev/null | jq -r '.serverVersion.gitVersion // "unknown"')
+  kr=$(ps -eo args | awk '$1 ~ /kube-router$/ { print $1; exit }' | sed -n 's|.*kube-router-\(v[^/]*\)/.*|\1|p')
+  rev=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- harness suites scripts || echo "+uncommitted")
+  cat <<EOF
+# netreach side by side with its peers
+
+Written by \`scripts/peers\` on $(date -u +%Y-%m-%dT%H:%MZ) from the raw results in \`$OUT\`. Machine: $(nproc) CPUs,
+$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), shared with other work. Cluster: Kubernetes $k8s,
+kube-router ${kr:-unknown} (single node, IPv4). netreach $rev. Peers: upstream's e2e NetworkPolicy tests of
+k8s.io/kubernetes $K8S_VERSION (\`test/e2e/network/netpol\`, built into \`$E2E_NETPOL_BIN_DIR\`) and Cyclonus
+$CYCLONUS_VERSION (\`$CYCLONUS_BIN_DIR\`), both probing with agnhost built from the same Kubernetes module. How the
+scenarios map, what netreach cannot express yet, and every disagreement explained:
+[suites/upstream/README.md](../suites/upstream/README.md).
+
+EOF
+  summary_section "$tmp"
+  netreach_section
+  e2e_section
+  cyclonus_section
+  scenario_section "$tmp"
+  rm -rf "$tmp"
+}
+
+summary_section() {
+  local tmp=$1 nr_tables="" nr_oracle="" same=""
+  if [ -f "$OUT/netreach/wall.txt" ]; then
+    nr_tables=$(awk '$1 ~ /-tables$/ { s += $2 } END { printf "%.1f", s }' "$OUT/netreach/wall.txt")
+    nr_oracle=$(awk '$1 !~ /-tables$/ { s += $2 } END { printf "%.1f", s }' "$OUT/netreach/wall.txt")
+  fi
+  echo "## Summary"
+  echo
+  echo "| peer | scenarios | peer verdicts | peer wall s | netreach wall s | ratio | verdicts agree with netreach's |"
+  echo "|---|---|---|---|---|---|---|"
+  if [ -f "$OUT/e2e/summary.tsv" ]; then
+    local total passed wall
+    total=$(wc -l <"$OUT/e2e/summary.tsv")
+    passed=$(awk -F'\t' '$1 == "passed"' "$OUT/e2e/summary.tsv" | wc -l)
+    wall=$(awk '{ s += $2 } END { printf "%.1f", s }' "$OUT/e2e/batches.txt")
+    # Run time of the specs netreach has (their titles are in the tables suites' verdicts).
+    same=$(awk -F'\t' -v prefix='[sig-network] Netpol NetworkPolicy between server and client ' '
+        NR == FNR { have[$1] = 1; next }
+        index($4, prefix) == 1 { t = substr($4, length(prefix) + 1); gsub(/ \[Feature:[^]]*\]/, "", t)
+                                 if (t in have) s += $2 }
+        END { printf "%.1f", s }' "$tmp/nr" "$OUT/e2e/summary.tsv")
+    echo "| upstream e2e, every spec run | $total | $passed passed, $((total - passed)) not | $wall (batches) | – | – | – |"
+    echo "| upstream e2e, the $(join -t $'\t' "$tmp/e2e" "$tmp/nr" | wc -l) scenarios of suites/upstream | $(wc -l <"$tmp/e2e") | $(awk -F'\t' '$2 == "pass"' "$tmp/e2e" | wc -l) passed | $same (their specs' run time) | $nr_tables (tables suites) | $(ratio "$same" "$nr_tables") | $(agreement "$tmp/e2e" "$tmp/nr") |"
+  fi
+  if [ -f "$OUT/cyclonus/wall.txt" ]; then
+    local wall total passed
+    wall=$(cut -d' ' -f1 "$OUT/cyclonus/wall.txt")
+    total=$(wc -l <"$tmp/cy")
+    passed=$(awk -F'\t' '$2 == "pass"' "$tmp/cy" | wc -l)
+    echo "| Cyclonus \`generate --include=$CYCLONUS_INCLUDE\` | $total | $passed passed, $((total - passed)) failed | $wall | $nr_tables (tables suites: all of upstream's scenarios, a superset) | $(ratio "$wall" "$nr_tables") | $(agreement "$tmp/cy" "$tmp/nr") |"
+  fi
+  echo
+  echo "netreach wall: \`netreach run\` of suites/upstream/upstream-{80,81}-tables.yaml, end to end (fixtures deployed once"
+  echo "per suite, every phase probed until it settles plus a confirmation round, cleanup). The \`expect: oracle\` twins"
+  echo "(the same phases) took ${nr_oracle:-?} s; their verdicts agree with the tables suites' on $(agreement "$tmp/nro" "$tmp/nr")"
+  echo "scenarios."
+  echo
+}
+
+netreach_section() {
+  [ -f "$OUT/netreach/wall.txt" ] || return 0
+  echo "## netreach on suites/upstream/"
+  echo
+  echo "| suite | phases | cells | passed | failed | errors | implementation-defined | wall s | exit |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  local s wall code json
+  while read -r s wall code; do
+    json=$OUT/netreach/$s.json
+    if [ -f "$json" ]; then
+      jq -r --arg s "$s" --arg w "$wall" --arg c "$code" '"| \($s) | \(.phases | length) | \([.phases[].cells[]] | length) | \(.summary.passed) | \(.summary.failed) | \(.summary.errors) | \(.summary.implementation_defined) | \($w) | \($c) |"' "$json"
+    else
+      echo "| $s | – | – | – | – | – | – | $wall | $code |"
+    fi
+  done <"$OUT/netreach/wall.txt"
+  echo
+  local failed
+  failed=$(for json in "$OUT"/netreach/*.json; do
+    [ -f "$json" ] || continue
+    jq -r '.suite as $s | .phases[] | .name as $p | .cells[] | select(.status == "fail" or .status == "error")
+           | "- \($s) / \($p): \(.from) -> \(.to):\(.port) expected \(.expected), observed \(.observed)\(if .message then " (" + .message + ")" else "" end)"' "$json"
+  done)
+  if [ -n "$failed" ]; then
+    echo "Cells that did not pass (first 60):"
+    echo
+    echo "$failed" | head -60
+    echo
+  fi
+}
+
+e2e_section() {
+  [ -f "$OUT/e2e/summary.tsv" ] || return 0
+  echo "## Upstream e2e (\`[sig-network] Netpol\`)"
+  echo
+  echo "Per batch (one process and one lock hold each): \`e2e-netpol.test --kubeconfig=… --ginkgo.focus='^(<the batch's"
+  echo "full spec names>)\$' --ginkgo.skip='$E2E_SKIP' --ginkgo.v --ginkgo.json-report=…\`. Specs run one at a time (the"
+  echo "binary alone, no Ginkgo parallel nodes); upstream's own settings: 3 probe workers, \`agnhost connect --timeout=1s\`"
+  echo "to each pod's Service IP, each probe polled every 1 s until as expected (at most 10 s), the whole matrix probed"
+  echo "once more if a cell was wrong, loopback cells ignored. Excluded: the 3 \`[Feature:SCTPConnectivity]\` specs (this"
+  echo "kernel has no \`CONFIG_IP_SCTP\`, so their SCTP servers cannot listen). Nothing else is excluded: every spec"
+  echo "probes only its own pods' Service IPs (no outside address; the ipBlock specs use /4 and /32 blocks around pod IPs)."
+  echo
+  echo "Batches: $(awk '{ printf "%s%s s (exit %s)", (NR > 1 ? ", " : ""), $2, $3 }' "$OUT/e2e/batches.txt"). Probes"
+  echo "(\`agnhost connect\` jobs started; polling retries inside a job not counted):"
+  echo "$(cut -f3 "$OUT/e2e/summary.tsv" | awk '{ s += $1 } END { print s + 0 }')."
+  echo
+  echo "| spec | state | s | probes | failure |"
+  echo "|---|---|---|---|---|"
+  awk -F'\t' '{ t = $4; sub(/^\[sig-network\] Netpol /, "", t); gsub(/\|/, "\\|", t); gsub(/\|/, "\\|", $5)
+                print "| " t " | " $1 " | " $2 " | " $3 " | " $5 " |" }' "$OUT/e2e/summary.tsv" | sort
+  echo
+}
+
+cyclonus_section() {
+  [ -f "$OUT/cyclonus/wall.txt" ] || return 0
+  local steps probes
+  read -r steps probes < <(cyclonus_probes)
+  echo "## Cyclonus"
+  echo
+  echo "\`cyclonus generate $(cat "$OUT/cyclonus/flags.txt")\`: $steps probed steps, $probes probes (cells × tries; 15 exec"
+  echo "workers, a 5 s wait after each change, one retry). Wall $(cut -d' ' -f1 "$OUT/cyclonus/wall.txt") s, exit"
+  echo "$(cut -d' ' -f2 "$OUT/cyclonus/wall.txt") (Cyclonus exits 0 whatever its verdicts: they come from its JUnit)."
+  echo
+  echo "| case | verdict |"
+  echo "|---|---|"
+  cyclonus_verdicts | awk -F'\t' '{ print "| " $1 " | " $2 " |" }'
+  echo
+}
+
+scenario_section() {
+  local tmp=$1
+  [ -s "$tmp/nr" ] || return 0
+  echo "## Per scenario"
+  echo
+  echo "Upstream's scenarios that suites/upstream/ writes: each tool's verdict (netreach: a scenario fails if any of its"
+  echo "phases failed on either port). Empty: the tool has no such case."
+  echo
+  echo "| scenario | upstream e2e | netreach, upstream's tables | netreach, oracle | Cyclonus |"
+  echo "|---|---|---|---|---|"
+  join -t $'\t' -a1 -e '' -o 0,2.2,1.2 "$tmp/nr" "$tmp/e2e" |
+    join -t $'\t' -a1 -e '' -o 0,1.2,1.3,2.2 - "$tmp/nro" |
+    join -t $'\t' -a1 -e '' -o 0,1.2,1.3,1.4,2.2 - "$tmp/cy" |
+    awk -F'\t' '{ print "| " $1 " | " $2 " | " $3 " | " $4 " | " $5 " |" }'
+  echo
+}
