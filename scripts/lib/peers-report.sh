@@ -168,9 +168,10 @@ e2e_section() {
   [ -f "$OUT/e2e/summary.tsv" ] || return 0
   echo "## Upstream e2e (\`[sig-network] Netpol\`)"
   echo
-  echo "Per batch (one process and one lock hold each): \`e2e-netpol.test --kubeconfig=… --ginkgo.focus='^(<the batch's"
-  echo "full spec names>)\$' --ginkgo.skip='$E2E_SKIP' --ginkgo.v --ginkgo.json-report=…\`. Specs run one at a time (the"
-  echo "binary alone, no Ginkgo parallel nodes); upstream's own settings: 3 probe workers, \`agnhost connect --timeout=1s\`"
+  echo "Per batch (one Ginkgo run and one lock hold each): \`ginkgo run --procs=$(cat "$OUT/e2e/procs.txt" 2>/dev/null)"
+  echo "--focus='^(<the batch's full spec names>)\$' --skip='$E2E_SKIP' -v --json-report=… e2e-netpol.test --"
+  echo "--kubeconfig=…\`, specs spread over $(cat "$OUT/e2e/procs.txt" 2>/dev/null) parallel Ginkgo nodes as upstream's CI"
+  echo "spreads them; upstream's own settings otherwise: 3 probe workers per spec, \`agnhost connect --timeout=1s\`"
   echo "to each pod's Service IP, each probe polled every 1 s until as expected (at most 10 s), the whole matrix probed"
   echo "once more if a cell was wrong, loopback cells ignored. Excluded: the 3 \`[Feature:SCTPConnectivity]\` specs (this"
   echo "kernel has no \`CONFIG_IP_SCTP\`, so their SCTP servers cannot listen). Nothing else is excluded: every spec"
