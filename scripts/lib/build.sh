@@ -55,31 +55,27 @@ build_kubernetes() {
   _install_built "$out" "$K8S_BIN_DIR"
 }
 
-build_etcd() {
-  [ -f "$ETCD_BIN_DIR/.complete" ] && return 0
-  log "building etcd $ETCD_VERSION"
-  local work=$NETREACH_CACHE/work/etcd-$ETCD_VERSION
-  _wrapper_module "$work" etcdbuild
+# One main package of a Go module that go install cannot take as is, built in a wrapper module into bin-dir.
+build_go_main() { # bin-dir name module@version package
+  [ -f "$1/.complete" ] && return 0
+  log "building $2 (${3#*@})"
+  local work=$NETREACH_CACHE/work/$(basename "$1")
+  _wrapper_module "$work" "${2}build"
   (
     cd "$work"
-    go mod edit -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION"
-    CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$work/out/etcd" go.etcd.io/etcd/server/v3
-  ) || die "building etcd failed"
-  _install_built "$work/out" "$ETCD_BIN_DIR"
+    go mod edit -require="$3"
+    CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$work/out/$2" "$4"
+  ) || die "building $2 failed"
+  _install_built "$work/out" "$1"
+}
+
+build_etcd() {
+  build_go_main "$ETCD_BIN_DIR" etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION" go.etcd.io/etcd/server/v3
 }
 
 build_kube_router() {
-  [ -f "$KUBE_ROUTER_BIN_DIR/.complete" ] && return 0
-  log "building kube-router $KUBE_ROUTER_VERSION"
-  local work=$NETREACH_CACHE/work/kube-router-$KUBE_ROUTER_VERSION
-  _wrapper_module "$work" kuberouterbuild
-  (
-    cd "$work"
-    go mod edit -require="github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION"
-    CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$work/out/kube-router" \
-      github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
-  ) || die "building kube-router failed"
-  _install_built "$work/out" "$KUBE_ROUTER_BIN_DIR"
+  build_go_main "$KUBE_ROUTER_BIN_DIR" kube-router "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION" \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 }
 
 build_all() {

@@ -26,15 +26,6 @@ build_e2e_netpol() { # repo-root
 }
 
 build_cyclonus() {
-  [ -f "$CYCLONUS_BIN_DIR/.complete" ] && return 0
-  log "building Cyclonus $CYCLONUS_VERSION"
-  local work=$NETREACH_CACHE/work/cyclonus-$CYCLONUS_VERSION
-  _wrapper_module "$work" cyclonusbuild
-  (
-    cd "$work"
-    go mod edit -require="github.com/mattfenwick/cyclonus@$CYCLONUS_VERSION"
-    CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$work/out/cyclonus" \
-      github.com/mattfenwick/cyclonus/cmd/cyclonus
-  ) || die "building Cyclonus failed"
-  _install_built "$work/out" "$CYCLONUS_BIN_DIR"
+  build_go_main "$CYCLONUS_BIN_DIR" cyclonus "github.com/mattfenwick/cyclonus@$CYCLONUS_VERSION" \
+    github.com/mattfenwick/cyclonus/cmd/cyclonus
 }

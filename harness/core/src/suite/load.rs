@@ -403,18 +403,22 @@ fn check_policies(manifests: &[PolicyManifest]) -> Result<(), SuiteError> {
     }
 }
 
-/// Kubernetes names of namespaces, pods and our destinations: a DNS label.
-/// A container port name (IANA_SVC_NAME): 1-15 lowercase letters, digits and '-', with a letter, no '--'.
-fn check_port_name(name: &str) -> Result<(), String> {
-    let valid = (1..=15).contains(&name.len())
+/// Lowercase letters, digits and '-', not first nor last, 1 to `max` long: the shape of DNS labels and port names.
+fn label_shaped(name: &str, max: usize) -> bool {
+    (1..=max).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && name.bytes().any(|b| b.is_ascii_lowercase())
         && !name.starts_with('-')
         && !name.ends_with('-')
-        && !name.contains("--");
-    if valid {
+}
+
+/// A container port name (IANA_SVC_NAME): label-shaped, at most 15, with a letter and no '--'.
+fn check_port_name(name: &str) -> Result<(), String> {
+    if label_shaped(name, 15)
+        && name.bytes().any(|b| b.is_ascii_lowercase())
+        && !name.contains("--")
+    {
         Ok(())
     } else {
         Err(format!(
@@ -423,15 +427,9 @@ fn check_port_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// Kubernetes names of namespaces, pods and our destinations: a DNS label.
 fn check_dns_label(name: &str) -> Result<(), String> {
-    let valid = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if valid {
+    if label_shaped(name, 63) {
         Ok(())
     } else {
         Err(format!(
