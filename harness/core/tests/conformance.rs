@@ -117,7 +117,7 @@ fn tags_choose_phases_and_inherit_the_suites() {
     assert!(filter_by_tags(&suite, &["metadata".into()]).is_none());
     // Any of several tags.
     let two = filter_by_tags(&suite, &["endport".into(), "named-ports".into()]).unwrap();
-    assert_eq!(two.phases.len(), 6);
+    assert_eq!(two.phases.len(), 8);
 }
 
 #[test]
