@@ -49,13 +49,17 @@ cyclonus_verdicts() {
     sed -e "s/&#39;/'/g" -e 's/&#34;/"/g' -e 's/&quot;/"/g' -e 's/&apos;/'"'"'/g' -e 's/&amp;/\&/g' | _norm_titles | _merge_verdicts
 }
 
-# "<steps> <probes>": Cyclonus' probed steps, and the cells of each try times its tries.
+# "<steps> <probes>": Cyclonus' probed steps, and the connects they made: every try of a step probes each pod pair
+# (the pairs of its "N wrong, N ignored, N correct" lines) on one port, or on every server port (2 here: TCP 80
+# and 81) when the step probes "all available" ports.
 cyclonus_probes() {
-  awk '/running kube probe on try/ { n = $0; sub(/.*on try /, "", n); tries = n + 0 }
-       /[0-9]+ wrong, [0-9]+ ignored, [0-9]+ correct/ {
+  awk '/running probe &\{AllAvailable:true/ { ports = 2; steps++ }
+       /running probe &\{AllAvailable:false/ { ports = 1; steps++ }
+       /running kube probe on try/ { tries[ports]++ }
+       /[0-9]+ wrong, [0-9]+ ignored, [0-9]+ correct/ && !pairs {
          match($0, /[0-9]+ wrong, [0-9]+ ignored, [0-9]+ correct/); split(substr($0, RSTART, RLENGTH), w, " ")
-         total += (w[1] + w[3] + w[5]) * (tries ? tries : 1); steps++; tries = 0 }
-       END { printf "%d %d\n", steps, total }' "$OUT/cyclonus/generate.log"
+         pairs = w[1] + w[3] + w[5] }
+       END { printf "%d %d\n", steps, pairs * (tries[1] + 2 * tries[2]) }' "$OUT/cyclonus/generate.log"
 }
 
 # "<agreeing> of <shared>": scenarios both verdict lists have, and those with the same verdict.
