@@ -42,10 +42,11 @@ e2e_verdicts() {
 # title <TAB> pass|fail from Cyclonus' JUnit.
 cyclonus_verdicts() {
   [ -f "$OUT/cyclonus/junit.xml" ] || return 0
-  awk '/<testcase / { name = $0; sub(/.*name="/, "", name); sub(/".*/, "", name)
-                      if ($0 ~ /\/>[[:space:]]*$/) print name "\tpass"; else failed = 0; next }
+  awk '/<testcase / { name = $0; sub(/.*name="/, "", name); sub(/".*/, "", name); failed = ($0 ~ /<failure/)
+                      if ($0 ~ /\/>[[:space:]]*$/ || $0 ~ /<\/testcase>/) { print name "\t" (failed ? "fail" : "pass"); name = "" }
+                      next }
        /<failure/ { failed = 1 }
-       /<\/testcase>/ { print name "\t" (failed ? "fail" : "pass") }' "$OUT/cyclonus/junit.xml" |
+       /<\/testcase>/ && name != "" { print name "\t" (failed ? "fail" : "pass"); name = "" }' "$OUT/cyclonus/junit.xml" |
     sed -e "s/&#39;/'/g" -e 's/&#34;/"/g' -e 's/&quot;/"/g' -e 's/&apos;/'"'"'/g' -e 's/&amp;/\&/g' | _norm_titles | _merge_verdicts
 }
 
@@ -60,6 +61,17 @@ cyclonus_probes() {
          match($0, /[0-9]+ wrong, [0-9]+ ignored, [0-9]+ correct/); split(substr($0, RSTART, RLENGTH), w, " ")
          pairs = w[1] + w[3] + w[5] }
        END { printf "%d %d\n", steps, pairs * (tries[1] + 2 * tries[2]) }' "$OUT/cyclonus/generate.log"
+}
+
+# title <TAB> seconds per Cyclonus case: from its first log line to the next case's (the last: to the run's end).
+cyclonus_case_seconds() {
+  awk '/^test #[0-9]+: / { n = $2; sub(/#/, "", n); sub(/:$/, "", n); t = $0; sub(/^test #[0-9]+: /, "", t); title[n + 0] = t }
+       /^starting test case #/ { n = $0; sub(/.*#/, "", n); current = n + 0; want = 1 }
+       /^time="/ && want { ts = $0; sub(/^time="/, "", ts); sub(/".*/, "", ts); gsub(/[-T:Z]/, " ", ts)
+                           start[current] = mktime(ts); want = 0; last = current }
+       /^time="/ { ts = $0; sub(/^time="/, "", ts); sub(/".*/, "", ts); gsub(/[-T:Z]/, " ", ts); end = mktime(ts) }
+       END { for (i = 1; i <= last; i++) print title[i] "\t" ((i < last ? start[i + 1] : end) - start[i]) }' \
+    "$OUT/cyclonus/generate.log" | _norm_titles
 }
 
 # "<agreeing> of <shared>": scenarios both verdict lists have, and those with the same verdict.
@@ -128,7 +140,12 @@ summary_section() {
     wall=$(cut -d' ' -f1 "$OUT/cyclonus/wall.txt")
     total=$(wc -l <"$tmp/cy")
     passed=$(awk -F'\t' '$2 == "pass"' "$tmp/cy" | wc -l)
-    echo "| Cyclonus \`generate --include=$CYCLONUS_INCLUDE\` | $total | $passed passed, $((total - passed)) failed | $wall | $nr_tables (tables suites: all of upstream's scenarios, a superset) | $(ratio "$wall" "$nr_tables") | $(agreement "$tmp/cy" "$tmp/nr") |"
+    local shared shared_secs
+    cyclonus_case_seconds | sort -t $'\t' -k1,1 >"$tmp/cys"
+    shared=$(join -t $'\t' "$tmp/cy" "$tmp/nr" | wc -l)
+    shared_secs=$(join -t $'\t' "$tmp/cys" "$tmp/nr" | awk -F'\t' '{ s += $2 } END { printf "%.0f", s }')
+    echo "| Cyclonus \`generate --include=$CYCLONUS_INCLUDE\`, every case | $total | $passed passed, $((total - passed)) failed | $wall | – | – | – |"
+    echo "| Cyclonus, its cases of upstream's scenarios | $shared | $(join -t $'\t' "$tmp/cy" "$tmp/nr" | awk -F'\t' '$2 == "pass"' | wc -l) passed | $shared_secs (their cases' time) | $nr_tables (tables suites: all $(wc -l <"$tmp/nr") scenarios, a superset) | $(ratio "$shared_secs" "$nr_tables") | $(agreement "$tmp/cy" "$tmp/nr") |"
   fi
   echo
   echo "netreach wall: \`netreach run\` of suites/upstream/upstream-{80,81}-tables.yaml, end to end (fixtures deployed once"
@@ -142,15 +159,15 @@ netreach_section() {
   [ -f "$OUT/netreach/wall.txt" ] || return 0
   echo "## netreach on suites/upstream/"
   echo
-  echo "| suite | phases | cells | passed | failed | errors | implementation-defined | wall s | exit |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| suite | phases | cells | probes | passed | failed | errors | implementation-defined | wall s | exit |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   local s wall code json
   while read -r s wall code; do
     json=$OUT/netreach/$s.json
     if [ -f "$json" ]; then
-      jq -r --arg s "$s" --arg w "$wall" --arg c "$code" '"| \($s) | \(.phases | length) | \([.phases[].cells[]] | length) | \(.summary.passed) | \(.summary.failed) | \(.summary.errors) | \(.summary.implementation_defined) | \($w) | \($c) |"' "$json"
+      jq -r --arg s "$s" --arg w "$wall" --arg c "$code" '"| \($s) | \(.phases | length) | \([.phases[].cells[]] | length) | \([.phases[].cells[].attempts // 0] | add) | \(.summary.passed) | \(.summary.failed) | \(.summary.errors) | \(.summary.implementation_defined) | \($w) | \($c) |"' "$json"
     else
-      echo "| $s | – | – | – | – | – | – | $wall | $code |"
+      echo "| $s | – | – | – | – | – | – | – | $wall | $code |"
     fi
   done <"$OUT/netreach/wall.txt"
   echo
