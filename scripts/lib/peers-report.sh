@@ -29,6 +29,21 @@ netreach_verdicts() { # suite-name...
   done | _merge_verdicts
 }
 netreach_tables() { netreach_verdicts upstream-80-tables upstream-81-tables; }
+
+# title <TAB> seconds netreach spent on each scenario: its phases' probing, plus each phase's share of its suite's
+# fixed cost (deploying, cleaning up: the suite's wall time less its phases' probing).
+netreach_scenario_seconds() { # suite-name...
+  local s json wall
+  for s in "$@"; do
+    json=$OUT/netreach/$s.json
+    [ -f "$json" ] || continue
+    wall=$(awk -v s="$s" '$1 == s { print $2 }' "$OUT/netreach/wall.txt")
+    join -t $'\t' <(_phase_titles "suites/upstream/$s.yaml" | sort -t $'\t' -k1,1) \
+      <(jq -r --arg wall "${wall:-0}" '(.phases | length) as $n | ([.phases[].probe_millis] | add / 1000) as $probe
+          | .phases[] | [.name, (.probe_millis / 1000 + (($wall | tonumber) - $probe) / $n)] | @tsv' "$json" |
+        sort -t $'\t' -k1,1) | cut -f2,3
+  done | awk -F'\t' '{ s[$1] += $2 } END { for (t in s) printf "%s\t%.1f\n", t, s[t] }' | sort -t $'\t' -k1,1
+}
 netreach_oracle() { netreach_verdicts upstream-80 upstream-81; }
 
 # title <TAB> pass|fail|<state> for the TCP specs of upstream's main Describe (the ones suites/upstream/ writes).
@@ -37,6 +52,14 @@ e2e_verdicts() {
   awk -F'\t' -v prefix='[sig-network] Netpol NetworkPolicy between server and client ' '
     index($4, prefix) == 1 { print substr($4, length(prefix) + 1) "\t" ($1 == "passed" ? "pass" : ($1 == "failed" ? "fail" : $1)) }' \
     "$OUT/e2e/summary.tsv" | _norm_titles | _merge_verdicts
+}
+
+# title <TAB> run seconds of those specs.
+e2e_spec_seconds() {
+  [ -f "$OUT/e2e/summary.tsv" ] || return 0
+  awk -F'\t' -v prefix='[sig-network] Netpol NetworkPolicy between server and client ' '
+    index($4, prefix) == 1 { print substr($4, length(prefix) + 1) "\t" $2 }' "$OUT/e2e/summary.tsv" | _norm_titles |
+    sort -t $'\t' -k1,1
 }
 
 # title <TAB> pass|fail from Cyclonus' JUnit.
@@ -81,9 +104,24 @@ agreement() { # file-a file-b
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.1fx", a / b; else print "n/a" }'; }
 
+# One line per spec: state, seconds, probes (agnhost connect execs started), name, failure reason.
+e2e_summary() {
+  local dir=$1 f
+  : >"$dir/summary.tsv"
+  for f in "$dir"/batch-*.json; do
+    [ -f "$f" ] || continue
+    jq -r '.[0].SpecReports[] | select(.LeafNodeType == "It" and .State != "skipped")
+      | [.State, (.RunTime / 1e9 | . * 10 | round / 10),
+         ([.CapturedGinkgoWriterOutput // "" | scan("Starting probe from pod")] | length),
+         ((.ContainerHierarchyTexts + [.LeafNodeText]) | join(" ")),
+         ((.Failure.Message // "") | gsub("[\t\n]+"; " ") | .[0:300])] | @tsv' "$f" >>"$dir/summary.tsv"
+  done
+}
+
 write_report() {
   local tmp k8s kr rev
   tmp=$(mktemp -d)
+  [ -d "$OUT/e2e" ] && e2e_summary "$OUT/e2e"
   netreach_tables >"$tmp/nr"
   netreach_oracle >"$tmp/nro"
   e2e_verdicts >"$tmp/e2e"
@@ -104,6 +142,7 @@ scenarios map, what netreach cannot express yet, and every disagreement explaine
 
 EOF
   summary_section "$tmp"
+  disagreement_section "$tmp"
   netreach_section
   e2e_section
   cyclonus_section
@@ -122,18 +161,19 @@ summary_section() {
   echo "| peer | scenarios | peer verdicts | peer wall s | netreach wall s | ratio | verdicts agree with netreach's |"
   echo "|---|---|---|---|---|---|---|"
   if [ -f "$OUT/e2e/summary.tsv" ]; then
-    local total passed wall
+    local total passed wall spec_sum shared nr_shared
     total=$(wc -l <"$OUT/e2e/summary.tsv")
     passed=$(awk -F'\t' '$1 == "passed"' "$OUT/e2e/summary.tsv" | wc -l)
-    wall=$(awk '{ s += $2 } END { printf "%.1f", s }' "$OUT/e2e/batches.txt")
-    # Run time of the specs netreach has (their titles are in the tables suites' verdicts).
-    same=$(awk -F'\t' -v prefix='[sig-network] Netpol NetworkPolicy between server and client ' '
-        NR == FNR { have[$1] = 1; next }
-        index($4, prefix) == 1 { t = substr($4, length(prefix) + 1); gsub(/ \[Feature:[^]]*\]/, "", t)
-                                 if (t in have) s += $2 }
-        END { printf "%.1f", s }' "$tmp/nr" "$OUT/e2e/summary.tsv")
-    echo "| upstream e2e, every spec run | $total | $passed passed, $((total - passed)) not | $wall (batches) | – | – | – |"
-    echo "| upstream e2e, the $(join -t $'\t' "$tmp/e2e" "$tmp/nr" | wc -l) scenarios of suites/upstream | $(wc -l <"$tmp/e2e") | $(awk -F'\t' '$2 == "pass"' "$tmp/e2e" | wc -l) passed | $same (their specs' run time) | $nr_tables (tables suites) | $(ratio "$same" "$nr_tables") | $(agreement "$tmp/e2e" "$tmp/nr") |"
+    wall=$(cat "$OUT"/e2e/batch-*.json | jq -s '[.[][0].RunTime] | add / 1e9 | . * 10 | round / 10')
+    spec_sum=$(awk -F'\t' '{ s += $2 } END { printf "%.1f", s }' "$OUT/e2e/summary.tsv")
+    # Scenarios both ran: the e2e specs' run time against netreach's time on the same scenarios.
+    e2e_spec_seconds >"$tmp/e2es"
+    netreach_scenario_seconds upstream-80-tables upstream-81-tables >"$tmp/nrs"
+    shared=$(join -t $'\t' "$tmp/e2e" "$tmp/nr" | wc -l)
+    same=$(join -t $'\t' "$tmp/e2es" "$tmp/nrs" | awk -F'\t' '{ s += $2 } END { printf "%.1f", s }')
+    nr_shared=$(join -t $'\t' "$tmp/e2es" "$tmp/nrs" | awk -F'\t' '{ s += $3 } END { printf "%.1f", s }')
+    echo "| upstream e2e, every spec run | $total | $passed passed, $((total - passed)) not | $wall on $(cat "$OUT/e2e/procs.txt") Ginkgo nodes ($spec_sum one after the other) | – | – | – |"
+    echo "| upstream e2e, the scenarios of suites/upstream it ran | $shared | $(join -t $'\t' "$tmp/e2e" "$tmp/nr" | awk -F'\t' '$2 == "pass"' | wc -l) passed | $same (their specs' run time, one after the other) | $nr_shared (those scenarios' phases in the tables suites) | $(ratio "$same" "$nr_shared") | $(agreement "$tmp/e2e" "$tmp/nr") |"
   fi
   if [ -f "$OUT/cyclonus/wall.txt" ]; then
     local wall total passed
@@ -144,14 +184,37 @@ summary_section() {
     cyclonus_case_seconds | sort -t $'\t' -k1,1 >"$tmp/cys"
     shared=$(join -t $'\t' "$tmp/cy" "$tmp/nr" | wc -l)
     shared_secs=$(join -t $'\t' "$tmp/cys" "$tmp/nr" | awk -F'\t' '{ s += $2 } END { printf "%.0f", s }')
+    [ -s "$tmp/nrs" ] || netreach_scenario_seconds upstream-80-tables upstream-81-tables >"$tmp/nrs"
+    local nr_cy
+    nr_cy=$(join -t $'\t' "$tmp/cys" "$tmp/nrs" | awk -F'\t' '{ s += $3 } END { printf "%.1f", s }')
     echo "| Cyclonus \`generate --include=$CYCLONUS_INCLUDE\`, every case | $total | $passed passed, $((total - passed)) failed | $wall | – | – | – |"
-    echo "| Cyclonus, its cases of upstream's scenarios | $shared | $(join -t $'\t' "$tmp/cy" "$tmp/nr" | awk -F'\t' '$2 == "pass"' | wc -l) passed | $shared_secs (their cases' time) | $nr_tables (tables suites: all $(wc -l <"$tmp/nr") scenarios, a superset) | $(ratio "$shared_secs" "$nr_tables") | $(agreement "$tmp/cy" "$tmp/nr") |"
+    echo "| Cyclonus, its cases of upstream's scenarios | $shared | $(join -t $'\t' "$tmp/cy" "$tmp/nr" | awk -F'\t' '$2 == "pass"' | wc -l) passed | $shared_secs (their cases' time) | $nr_cy (those scenarios' phases in the tables suites) | $(ratio "$shared_secs" "$nr_cy") | $(agreement "$tmp/cy" "$tmp/nr") |"
   fi
   echo
   echo "netreach wall: \`netreach run\` of suites/upstream/upstream-{80,81}-tables.yaml, end to end (fixtures deployed once"
   echo "per suite, every phase probed until it settles plus a confirmation round, cleanup). The \`expect: oracle\` twins"
   echo "(the same phases) took ${nr_oracle:-?} s; their verdicts agree with the tables suites' on $(agreement "$tmp/nro" "$tmp/nr")"
   echo "scenarios."
+  echo
+}
+
+# Scenarios where a peer's verdict and netreach's differ; the explanations live in suites/upstream/README.md.
+disagreement_section() {
+  local tmp=$1 rows
+  rows=$({ join -t $'\t' "$tmp/e2e" "$tmp/nr" | awk -F'\t' '$2 != $3 { print "| " $1 " | upstream e2e: " $2 " | " $3 " |" }'
+    join -t $'\t' "$tmp/cy" "$tmp/nr" | awk -F'\t' '$2 != $3 { print "| " $1 " | Cyclonus: " $2 " | " $3 " |" }'
+    join -t $'\t' "$tmp/nro" "$tmp/nr" | awk -F'\t' '$2 != $3 { print "| " $1 " | netreach oracle suites: " $2 " | " $3 " |" }'; })
+  echo "## Disagreements"
+  echo
+  if [ -z "$rows" ]; then
+    echo "None: every scenario both a peer and netreach ran has the same verdict."
+  else
+    echo "Each is explained in [suites/upstream/README.md](../suites/upstream/README.md#disagreements-on-the-cluster-kube-router-v210)."
+    echo
+    echo "| scenario | peer verdict | netreach (upstream's tables) |"
+    echo "|---|---|---|"
+    echo "$rows"
+  fi
   echo
 }
 
@@ -198,7 +261,10 @@ e2e_section() {
   echo "kernel has no \`CONFIG_IP_SCTP\`, so their SCTP servers cannot listen). Nothing else is excluded: every spec"
   echo "probes only its own pods' Service IPs (no outside address; the ipBlock specs use /4 and /32 blocks around pod IPs)."
   echo
-  echo "Batches: $(awk '{ printf "%s%s s (exit %s)", (NR > 1 ? ", " : ""), $2, $3 }' "$OUT/e2e/batches.txt"). Probes"
+  echo "Batches (Ginkgo's run time, exit): $(for f in "$OUT"/e2e/batch-*.json; do
+    b=${f##*/batch-}; b=${b%.json}
+    printf '%s s (exit %s), ' "$(jq '.[0].RunTime / 1e9 | . * 10 | round / 10' "$f")" "$(awk -v b="$b" '$1 == b { print $NF }' "$OUT/e2e/batches.txt")"
+  done | sed 's/, $//'). Probes"
   echo "(\`agnhost connect\` jobs started; polling retries inside a job not counted):"
   echo "$(cut -f3 "$OUT/e2e/summary.tsv" | awk '{ s += $1 } END { print s + 0 }')."
   echo
