@@ -204,6 +204,12 @@ disagreement_section() {
   rows=$({ join -t $'\t' "$tmp/e2e" "$tmp/nr" | awk -F'\t' '$2 != $3 { print "| " $1 " | upstream e2e: " $2 " | " $3 " |" }'
     join -t $'\t' "$tmp/cy" "$tmp/nr" | awk -F'\t' '$2 != $3 { print "| " $1 " | Cyclonus: " $2 " | " $3 " |" }'
     join -t $'\t' "$tmp/nro" "$tmp/nr" | awk -F'\t' '$2 != $3 { print "| " $1 " | netreach oracle suites: " $2 " | " $3 " |" }'; })
+  echo "## What each found on this cluster"
+  echo
+  echo "- upstream e2e: $(awk -F'\t' '$1 != "passed"' "$OUT/e2e/summary.tsv" 2>/dev/null | wc -l) failing spec(s) of $(wc -l <"$OUT/e2e/summary.tsv" 2>/dev/null || echo 0); its only wrong probes were loopback cells (a pod to its own Service IP), which it ignores."
+  echo "- Cyclonus: $(awk -F'\t' '$2 != "pass"' "$tmp/cy" | wc -l) failing case(s) of $(wc -l <"$tmp/cy")."
+  echo "- netreach: $(for j in "$OUT"/netreach/*-tables.json; do [ -f "$j" ] && jq '.summary.failed + .summary.errors' "$j"; done | awk '{ s += $1 } END { print s + 0 }') wrong cell(s) in upstream's scenarios (listed below), each one a kube-router defect the peers cannot reach (explained in suites/upstream/README.md)."
+  echo
   echo "## Disagreements"
   echo
   if [ -z "$rows" ]; then
@@ -253,7 +259,7 @@ e2e_section() {
   echo "## Upstream e2e (\`[sig-network] Netpol\`)"
   echo
   echo "Per batch (one Ginkgo run and one lock hold each): \`ginkgo run --procs=$(cat "$OUT/e2e/procs.txt" 2>/dev/null)"
-  echo "--focus='^(<the batch's full spec names>)\$' --skip='$E2E_SKIP' -v --json-report=… e2e-netpol.test --"
+  echo "--focus=' (<the batch's full spec names>)\$' --skip='$E2E_SKIP' -v --json-report=… e2e-netpol.test --"
   echo "--kubeconfig=…\`, specs spread over $(cat "$OUT/e2e/procs.txt" 2>/dev/null) parallel Ginkgo nodes as upstream's CI"
   echo "spreads them; upstream's own settings otherwise: 3 probe workers per spec, \`agnhost connect --timeout=1s\`"
   echo "to each pod's Service IP, each probe polled every 1 s until as expected (at most 10 s), the whole matrix probed"
