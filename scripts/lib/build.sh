@@ -78,6 +78,53 @@ build_kube_router() {
     github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 }
 
+# Cilium's agent, operator (generic IPAM flavour), CNI plugin and debug CLI, plus the datapath C sources (bpf/)
+# the agent compiles with clang at run time. Each binary is built (and timed) on its own.
+build_cilium() {
+  [ -f "$CILIUM_BIN_DIR/.complete" ] && return 0
+  log "building Cilium $CILIUM_VERSION (cold: tens of minutes on 2 cores)"
+  local work=$NETREACH_CACHE/work/cilium-$CILIUM_VERSION mod=github.com/cilium/cilium
+  _wrapper_module "$work" ciliumbuild
+  local gomod
+  gomod=$(cd "$work" && go mod download -json "$mod@$CILIUM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
+  [ -f "$gomod" ] || die "could not download $mod@$CILIUM_VERSION"
+  {
+    printf 'require %s %s\n' "$mod" "$CILIUM_VERSION"
+    grep '^replace ' "$gomod"
+    printf 'replace github.com/osrg/gobgp/v4 => github.com/osrg/gobgp/v4 %s\n' "$CILIUM_GOBGP_VERSION"
+    printf 'replace sigs.k8s.io/mcs-api/controllers => ./mcs-api-controllers\n'
+  } >>"$work/go.mod"
+  # The proxy serves no version of sigs.k8s.io/mcs-api/controllers (its own module inside mcs-api). The operator
+  # uses one string constant of it (multi-cluster services, unused here): a local module provides just that.
+  mkdir -p "$work/mcs-api-controllers"
+  printf 'module sigs.k8s.io/mcs-api/controllers\n\ngo 1.24\n' >"$work/mcs-api-controllers/go.mod"
+  cat >"$work/mcs-api-controllers/controllers.go" <<'EOF'
+// Package controllers stands in for sigs.k8s.io/mcs-api/controllers, which the Go module proxy does not serve.
+package controllers
+
+// DerivedServiceAnnotation names, on a ServiceImport, the Service derived from it (the MCS API's annotation key).
+const DerivedServiceAnnotation = "multicluster.kubernetes.io/derived-service"
+EOF
+  local ldflags="-s -w -X '$mod/pkg/version.ciliumVersion=${CILIUM_VERSION#v} netreach-build'"
+  local out=$work/out bin pkg tags t0
+  mkdir -p "$out"
+  for bin in cilium-agent:daemon cilium-operator-generic:operator cilium-cni:plugins/cilium-cni cilium-dbg:cilium-dbg; do
+    pkg=$mod/${bin#*:}
+    bin=${bin%%:*}
+    tags=osusergo
+    [ "$bin" = cilium-operator-generic ] && tags=osusergo,ipam_provider_operator
+    t0=$(date +%s)
+    (cd "$work" && CGO_ENABLED=0 go build -mod=mod -trimpath -tags "$tags" -ldflags "$ldflags" -o "$out/$bin" "$pkg") ||
+      die "building $bin failed"
+    log "built $bin in $(($(date +%s) - t0))s"
+  done
+  local src
+  src=$(cd "$work" && go list -mod=mod -m -f '{{.Dir}}' "$mod")
+  cp -r "$src/bpf" "$out/bpf"
+  chmod -R u+w "$out/bpf"
+  _install_built "$out" "$CILIUM_BIN_DIR"
+}
+
 build_all() {
   mkdir -p "$NETREACH_CACHE"
   build_etcd

@@ -67,8 +67,9 @@ write_certs() {
   _gen_cert kubelet "system:node:$NODE_NAME" system:nodes "" clientAuth
   _gen_cert kubelet-serving "$NODE_NAME" "" "DNS:$NODE_NAME,DNS:localhost,IP:127.0.0.1,IP:$nip" serverAuth
   _gen_cert kube-proxy system:kube-proxy "" "" clientAuth
-  # kube-router gets cluster-admin rights through system:masters: acceptable for a throwaway local cluster.
+  # kube-router and Cilium get cluster-admin rights through system:masters: acceptable for a throwaway local cluster.
   _gen_cert kube-router netreach-kube-router system:masters "" clientAuth
+  _gen_cert cilium netreach-cilium system:masters "" clientAuth
   # Service-account token signing key pair.
   openssl genrsa -out "$PKI_DIR/sa.key" 2048 2>/dev/null
   openssl rsa -in "$PKI_DIR/sa.key" -pubout -out "$PKI_DIR/sa.pub" 2>/dev/null
@@ -78,5 +79,6 @@ write_certs() {
   _kubeconfig "$CONF_DIR/kubelet.kubeconfig" kubelet "system:node:$NODE_NAME"
   _kubeconfig "$CONF_DIR/kube-proxy.kubeconfig" kube-proxy system:kube-proxy
   _kubeconfig "$CONF_DIR/kube-router.kubeconfig" kube-router netreach-kube-router
+  _kubeconfig "$CONF_DIR/cilium.kubeconfig" cilium netreach-cilium
   echo "$nip" >"$PKI_DIR/.complete"
 }

@@ -2,9 +2,9 @@
 # It also works when an earlier run died half-way and only its leftovers remain.
 # shellcheck shell=bash
 
-# Chains and ipsets of kube-proxy, kube-router, kubelet and the CNI plugins (bridge ipMasq, portmap) all start so.
-OUR_CHAIN_RE='^(KUBE-|CNI-|NETREACH-)'
-OUR_IPSET_RE='^(KUBE-|kube-router|inet6:KUBE-|inet6:kube-router)'
+# Chains and ipsets of kube-proxy, kube-router, Cilium, kubelet and the CNI plugins (bridge ipMasq, portmap) all start so.
+OUR_CHAIN_RE='^(KUBE-|CNI-|NETREACH-|CILIUM_)'
+OUR_IPSET_RE='^(KUBE-|kube-router|inet6:KUBE-|inet6:kube-router|cilium_)'
 
 # Pids of processes in the kubepods cgroups (pod sandboxes and containers) of every v1 hierarchy and v2.
 _pod_pids() {
@@ -74,7 +74,7 @@ _purge_iptables() { # save-command restore-command
   command -v "$save" >/dev/null 2>&1 || return 0
   for table in raw mangle nat filter; do
     before=$("$save" -t "$table" 2>/dev/null) || continue
-    echo "$before" | grep -Eq -- "(^:|-A |-j |-g )(KUBE-|CNI-|NETREACH-)" || continue
+    echo "$before" | grep -Eq -- "(^:|-A |-j |-g )(KUBE-|CNI-|NETREACH-|CILIUM_)" || continue
     after=$(echo "$before" | awk -v re="$OUR_CHAIN_RE" '
       /^:/ { if (substr($1, 2) ~ re) next }
       /^-A / {
@@ -148,7 +148,7 @@ _remove_created_paths() {
 
 cleanup_all() {
   # 1. Node agents, then the pods, then the runtime.
-  stop_pid kube-router kube-proxy kubelet
+  stop_pid kube-router cilium-agent kube-proxy kubelet
   _stop_pods
   stop_pid containerd
   # shellcheck disable=SC2046
@@ -156,7 +156,7 @@ cleanup_all() {
   _stop_pods
   # 2. Control plane.
   stop_pid kube-scheduler kube-controller-manager
-  stop_pid kube-apiserver
+  stop_pid cilium-operator kube-apiserver
   stop_pid etcd
   # 3. Outside host.
   stop_pid outside-metadata outside-internet
@@ -171,6 +171,7 @@ cleanup_all() {
   # 4. Pod networking: netns, bridge, CNI state.
   _remove_pod_netns
   ip link del "$BRIDGE" 2>/dev/null || true
+  cleanup_cilium
   _remove_cni_cache
   # 5. Mounts (kubelet volumes, container rootfs, sandbox shm) and the directories holding them.
   _umount_under "$KUBELET_ROOT" "$CONTAINERD_STATE" "$CONTAINERD_ROOT" "$NETREACH_RUN" "$NETREACH_STATE"

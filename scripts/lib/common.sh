@@ -14,6 +14,8 @@ CONTAINERD_STATE=$NETREACH_RUN/containerd
 CONTAINERD_SOCK=$NETREACH_RUN/containerd.sock
 KUBELET_ROOT=$NETREACH_STATE/kubelet
 CNI_CONF_DIR=$NETREACH_STATE/cni/net.d
+# containerd's CNI plugin directory: Debian's plugins for kube-router's bridge network, our own for Cilium's.
+CNI_BIN_DIR=$NETREACH_STATE/cni/bin
 CNI_IPAM_DIR=$NETREACH_STATE/cni/ipam
 CNI_NETWORK=netreach
 # libcni keeps its result cache here whatever containerd is told; only our network's entries are removed.
@@ -52,7 +54,18 @@ IMAGE_PAUSE=localhost/netreach/pause:v1
 IMAGE_PROBE=localhost/netreach/probe:v1
 IMAGE_SERVER=localhost/netreach/server:v1
 
-COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-router"
+# The NetworkPolicy enforcer: kube-router (default) or cilium, chosen by `up --enforcer`, kept in the state dir.
+ENFORCERS="kube-router cilium"
+ENFORCER_FILE=$NETREACH_STATE/enforcer
+current_enforcer() { cat "$ENFORCER_FILE" 2>/dev/null || echo kube-router; }
+enforcer_components() { # enforcer
+  case $1 in
+    cilium) echo "cilium-operator cilium-agent" ;;
+    *) echo kube-router ;;
+  esac
+}
+BASE_COMPONENTS="etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy"
+components() { echo "$BASE_COMPONENTS $(enforcer_components "$(current_enforcer)")"; }
 
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }

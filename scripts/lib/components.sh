@@ -1,4 +1,5 @@
-# Owns the components: configures, starts (in the background) and waits for etcd, control plane, containerd, kubelet, kube-proxy, kube-router.
+# Owns the components: configures, starts (in the background) and waits for etcd, control plane, containerd, kubelet,
+# kube-proxy, kube-router (Cilium has lib/cilium.sh).
 # shellcheck shell=bash
 
 # Host settings the node needs; the values found before the first `up` are kept so `down` can put them back.
@@ -139,7 +140,7 @@ oom_score = 0
         SystemdCgroup = false
         Root = "$NETREACH_RUN/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
+    bin_dir = "$(cni_bin_dir)"
     conf_dir = "$CNI_CONF_DIR"
     max_conf_num = 1
 EOF
@@ -200,6 +201,8 @@ EOF
   [ "$cidr" = "$POD_CIDR" ] || die "node pod CIDR is $cidr, the CNI config expects $POD_CIDR"
 }
 
+cni_bin_dir() { if [ "$(current_enforcer)" = cilium ]; then echo "$CNI_BIN_DIR"; else echo /usr/lib/cni; fi; }
+
 _node_has_pod_cidr() { [ -n "$(kubectl_ get node "$NODE_NAME" -o jsonpath='{.spec.podCIDR}')" ]; }
 
 start_kube_proxy() {
@@ -227,7 +230,7 @@ _node_ready() {
   [ "$(kubectl_ get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
 
-# Node Ready, kube-router enforcing, and `kubectl exec` through apiserver -> kubelet -> containerd working.
+# Node Ready, the enforcer running, and `kubectl exec` through apiserver -> kubelet -> containerd working.
 wait_cluster_usable() {
   wait_for "node Ready" 120 _node_ready || { explain_failure kubelet; die "node did not become Ready"; }
   wait_for "default service account" 60 _default_sa_ready || { explain_failure kube-controller-manager; die "no default service account"; }

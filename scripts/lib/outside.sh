@@ -38,16 +38,19 @@ _serves() { curl -fsS --max-time 2 "$1" | grep -q "outside $2"; }
 
 _outside_serving() { _serves "http://$OUTSIDE_METADATA_ADDR/" metadata && _serves "http://$OUTSIDE_INTERNET_ADDR/" internet; }
 
-# Pod traffic may be forwarded only onto the pod bridge or the outside veth: anything else would leave the machine,
-# so it is dropped. In mangle FORWARD, because kube-router's filter chains ACCEPT policy-compliant traffic early.
+# Pod traffic may be forwarded only onto the pod network (kube-router: the pod bridge; Cilium: the pods' lxc veths
+# and cilium_host) or the outside veth: anything else would leave the machine, so it is dropped. In mangle FORWARD,
+# because the enforcers' filter chains ACCEPT policy-compliant traffic early.
 install_egress_guard() {
+  local pod_ifaces=$BRIDGE dev
+  [ "$(current_enforcer)" = cilium ] && pod_ifaces="lxc+ cilium_host"
   iptables -t mangle -N "$EGRESS_GUARD_CHAIN" 2>/dev/null || iptables -t mangle -F "$EGRESS_GUARD_CHAIN"
-  iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -o "$BRIDGE" -j RETURN
+  for dev in $pod_ifaces; do iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -o "$dev" -j RETURN; done
   iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -o "$OUTSIDE_VETH_HOST" -j RETURN
   iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -m comment --comment "netreach: pod traffic never leaves the machine" -j DROP
   iptables -t mangle -C FORWARD -s "$CLUSTER_CIDR" -j "$EGRESS_GUARD_CHAIN" 2>/dev/null ||
     iptables -t mangle -I FORWARD 1 -s "$CLUSTER_CIDR" -j "$EGRESS_GUARD_CHAIN"
-  log "egress guard: pod traffic may only go to $BRIDGE and $OUTSIDE_VETH_HOST"
+  log "egress guard: pod traffic may only go to ${pod_ifaces// /, } and $OUTSIDE_VETH_HOST"
 }
 
 outside_addrs() { echo "$OUTSIDE_METADATA_ADDR $OUTSIDE_INTERNET_ADDR"; }

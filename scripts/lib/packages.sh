@@ -6,9 +6,12 @@ CLUSTER_PACKAGES="containerd:containerd runc:runc containernetworking-plugins:/u
 ipset:ipset catatonit:catatonit busybox-static:/bin/busybox curl:curl openssl:openssl conntrack:conntrack
 iproute2:ip procps:pkill kmod:modprobe util-linux:setsid ca-certificates:/etc/ssl/certs/ca-certificates.crt"
 
-ensure_packages() {
+# Cilium compiles its datapath with clang (LLVM >= 18.1; Debian 12 has 19); bpftool shows what it loaded.
+CILIUM_PACKAGES="clang-19:/usr/lib/llvm-19/bin/clang bpftool:bpftool"
+
+ensure_packages() { # [extra package:command pairs]
   local missing="" pair pkg cmd
-  for pair in $CLUSTER_PACKAGES; do
+  for pair in $CLUSTER_PACKAGES "$@"; do
     pkg=${pair%%:*}
     cmd=${pair#*:}
     case $cmd in
