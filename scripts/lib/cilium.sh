@@ -13,6 +13,11 @@ CILIUM_SYSCTLS="net.core.bpf_jit_enable net.ipv4.conf.all.rp_filter net.ipv4.fib
 # The agent sets this one to 1, which the kernel never lets anyone undo (2 -> 1 is one-way until reboot); the agent
 # ignores a failure to write it, so it runs with the file read-only in a mount namespace of its own.
 CILIUM_LOCKED_SYSCTL=/proc/sys/kernel/unprivileged_bpf_disabled
+# Cilium's `--policy-cidr-match-mode` (empty: its default, ipBlocks match neither pods nor nodes; `nodes`, `pods` or
+# `pods,nodes`, which its documentation asks for full ClusterNetworkPolicy conformance). `up` records it.
+CILIUM_CIDR_MATCH_MODE=${NETREACH_CILIUM_CIDR_MATCH_MODE:-}
+CILIUM_CIDR_MATCH_MODE_FILE=$NETREACH_STATE/cilium-cidr-match-mode
+cilium_cidr_match_mode() { cat "$CILIUM_CIDR_MATCH_MODE_FILE" 2>/dev/null; }
 CILIUM_AGENT_HEALTH_PORT=9879
 CILIUM_OPERATOR_HEALTH_PORT=9234
 
@@ -48,6 +53,7 @@ _cilium_prepare_host() {
 
 start_cilium() {
   _cilium_prepare_host
+  echo "$CILIUM_CIDR_MATCH_MODE" >"$CILIUM_CIDR_MATCH_MODE_FILE"
   # CRDs (Cilium's own) are registered by the operator; the agent waits for them.
   start_bg cilium-operator "$CILIUM_BIN_DIR/cilium-operator-generic" \
     --k8s-kubeconfig-path "$CONF_DIR/cilium.kubeconfig" --k8s-namespace kube-system \
@@ -78,7 +84,8 @@ start_cilium() {
     --enable-hubble=false --enable-l7-proxy=false --enable-envoy-config=false --external-envoy-proxy=false \
     --enable-k8s-cluster-network-policy=true \
     --cni-exclusive=false --write-cni-conf-when-ready "" \
-    --agent-health-port "$CILIUM_AGENT_HEALTH_PORT" --prometheus-serve-addr "" --enable-gops=false
+    --agent-health-port "$CILIUM_AGENT_HEALTH_PORT" --prometheus-serve-addr "" --enable-gops=false \
+    ${CILIUM_CIDR_MATCH_MODE:+--policy-cidr-match-mode "$CILIUM_CIDR_MATCH_MODE"}
   # The first start compiles the datapath (bpf_lxc, bpf_host, ...) with clang: minutes on 2 busy cores.
   wait_for "cilium-agent healthz" 600 _cilium_agent_ok || { explain_failure cilium-agent; die "cilium-agent did not become ready"; }
 }

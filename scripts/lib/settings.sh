@@ -50,6 +50,7 @@ load_settings() {
 # True when a running cluster was started with the settings requested now (the enforcer included).
 settings_match() {
   [ "$(current_enforcer)" = "$ENFORCER" ] || return 1
+  [ "$ENFORCER" != cilium ] || [ "$(cilium_cidr_match_mode)" = "$CILIUM_CIDR_MATCH_MODE" ] || return 1
   [ -r "$SETTINGS_FILE" ] || { [ "$POD_SECURITY" = none ] && [ "$IP_FAMILY" = ipv4 ]; return; }
   [ "$(cat "$SETTINGS_FILE")" = "$(printf 'POD_SECURITY=%s\nIP_FAMILY=%s' "$POD_SECURITY" "$IP_FAMILY")" ]
 }
