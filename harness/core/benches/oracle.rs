@@ -83,6 +83,7 @@ fn world(rng: &mut Lcg) -> World {
         .map(|n| NodeInfo {
             name: format!("node{n}"),
             addresses: vec![IpAddr::V4(Ipv4Addr::new(172, 18, 0, n + 2))],
+            labels: Default::default(),
         })
         .collect();
     World {

@@ -112,6 +112,7 @@ fn world(rng: &mut Rng) -> World {
     let nodes = vec![NodeInfo {
         name: "node-1".into(),
         addresses: vec!["172.18.0.2".parse().expect("ip")],
+        labels: Default::default(),
     }];
     World {
         namespaces,

@@ -210,6 +210,7 @@ fn note_of(switch: &str) -> String {
         "ipblock-matches-pod-ips" => "whether an ipBlock matches the IP of a pod (Calico, kube-router: yes; Cilium: no)".into(),
         "ipblock-matches-node-ips" => "whether an ipBlock matches a node's address, hostNetwork pods included (Cilium only with policy-cidr-match-mode=nodes)".into(),
         "policy-applies-to-self-traffic" => "whether policies restrict a pod's traffic to itself".into(),
+        "equal-priority-first-by-name" => "which of two matching ClusterNetworkPolicies of the same tier and priority applies (the API leaves it open)".into(),
         other => other.to_owned(),
     }
 }

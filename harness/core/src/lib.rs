@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod cell;
+pub mod cluster_policy;
 pub mod conformance;
 pub mod events;
 pub mod matrix;

@@ -16,6 +16,8 @@ use crate::world::{ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, Prot
 
 /// Namespace label the API server sets on every namespace.
 pub const NAME_LABEL: &str = "kubernetes.io/metadata.name";
+/// Node label the kubelet sets on every node.
+pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
 
 /// A made-up deployment of a suite, for planning with no cluster.
 #[derive(Debug, Clone)]
@@ -63,6 +65,7 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
         nodes: vec![NodeInfo {
             name: node.clone(),
             addresses: vec![node_address],
+            labels: Labels::from([(HOSTNAME_LABEL.to_owned(), node.clone())]),
         }],
     };
     for (i, pod) in suite.pods.iter().enumerate() {

@@ -75,6 +75,9 @@ pub struct PodInfo {
 pub struct NodeInfo {
     pub name: String,
     pub addresses: Vec<IpAddr>,
+    /// The node's labels (for ClusterNetworkPolicy `nodes` peers).
+    #[serde(default)]
+    pub labels: Labels,
 }
 
 /// Everything the oracle reasons about, besides the policies themselves.

@@ -59,6 +59,7 @@ pub async fn deployed_world(client: &Client, fixtures: &Fixtures) -> Result<Worl
             .filter_map(|a| a.address.parse().ok())
             .collect();
         world.nodes.push(NodeInfo {
+            labels: node.metadata.labels.clone().unwrap_or_default(),
             name: node.metadata.name.unwrap_or_default(),
             addresses,
         });

@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use super::cluster::{Action, Tier};
 use super::peers::Endpoint;
 use super::policy::Direction;
 use super::profile::Consulted;
@@ -33,12 +34,23 @@ pub(crate) enum RawSide {
         peer: Option<usize>,
     },
     Denied,
+    /// A ClusterNetworkPolicy rule with a final action (Accept or Deny).
+    Cluster {
+        policy: u32,
+        rule: usize,
+        peer: usize,
+        action: Action,
+    },
     NotApplicable,
 }
 
 impl RawSide {
     fn permits(self) -> bool {
-        !matches!(self, Self::Denied)
+        match self {
+            Self::Denied => false,
+            Self::Cluster { action, .. } => action == Action::Accept,
+            _ => true,
+        }
     }
 }
 
@@ -171,8 +183,35 @@ impl Oracle<'_> {
         profile: &Profile,
         consulted: &mut Consulted,
     ) -> RawSide {
+        // The API's hairpin rule: a pod's traffic to its own pod IP is not subject to ClusterNetworkPolicy.
+        let hairpin = t.to == ResolvedTarget::Pod(t.from);
+        let final_hit = |tier: Tier, consulted: &mut Consulted| {
+            if hairpin {
+                return None;
+            }
+            self.tier_hit(
+                tier,
+                direction,
+                subject,
+                other,
+                destination_ports,
+                t,
+                profile,
+                consulted,
+            )
+            .filter(|hit| hit.action != Action::Pass)
+            .map(|hit| RawSide::Cluster {
+                policy: hit.policy,
+                rule: hit.rule,
+                peer: hit.peer,
+                action: hit.action,
+            })
+        };
+        if let Some(decided) = final_hit(Tier::Admin, consulted) {
+            return decided;
+        }
         if !self.isolated(direction, subject, profile, consulted) {
-            return RawSide::NotIsolated;
+            return final_hit(Tier::Baseline, consulted).unwrap_or(RawSide::NotIsolated);
         }
         for &policy in &self.selecting[direction as usize][subject] {
             for (rule, compiled) in self.policy(policy).rules[direction as usize]
@@ -223,7 +262,12 @@ impl Oracle<'_> {
             .collect()
     }
 
-    fn public_side(&self, raw: RawSide, direction: Direction, subject: usize) -> SideVerdict {
+    pub(crate) fn public_side(
+        &self,
+        raw: RawSide,
+        direction: Direction,
+        subject: usize,
+    ) -> SideVerdict {
         match raw {
             RawSide::NotIsolated => SideVerdict::NotIsolated,
             RawSide::NotApplicable => SideVerdict::NotApplicable,
@@ -232,6 +276,22 @@ impl Oracle<'_> {
                 rule,
                 peer,
             },
+            RawSide::Cluster {
+                policy,
+                rule,
+                peer,
+                action,
+            } => {
+                let compiled = self.cluster_policy(policy);
+                SideVerdict::Cluster {
+                    tier: compiled.tier,
+                    policy: compiled.name.clone(),
+                    priority: compiled.priority,
+                    rule,
+                    peer,
+                    action,
+                }
+            }
             RawSide::Denied => SideVerdict::Denied {
                 selecting_policies: self.selecting[direction as usize][subject]
                     .iter()

@@ -25,14 +25,23 @@ impl Oracle<'_> {
             "denied"
         };
         let _ = writeln!(out, "{traffic}: {verdict}");
+        let layered = !self.cluster.is_empty();
+        if layered {
+            let _ = writeln!(out, "decided by: {}", self.decided_by(&resolved));
+        }
         if let (Target::Address(ip), ResolvedTarget::Pod(to)) = (&traffic.to, resolved.to) {
             let _ = writeln!(out, "{ip} is the pod IP of {}", self.pod_name(to));
         }
-        self.explain_side(&mut out, Direction::Egress, &resolved, &decision.egress);
-        match resolved.to {
-            ResolvedTarget::Pod(_) => {
-                self.explain_side(&mut out, Direction::Ingress, &resolved, &decision.ingress)
+        let side = |out: &mut String, direction: Direction, verdict: &SideVerdict| {
+            if layered {
+                self.explain_layers(out, direction, &resolved);
+            } else {
+                self.explain_side(out, direction, &resolved, verdict);
             }
+        };
+        side(&mut out, Direction::Egress, &decision.egress);
+        match resolved.to {
+            ResolvedTarget::Pod(_) => side(&mut out, Direction::Ingress, &decision.ingress),
             ResolvedTarget::Address { ip, node_ip } => {
                 let what = if node_ip {
                     "a node address"
@@ -55,7 +64,7 @@ impl Oracle<'_> {
         Ok(out)
     }
 
-    fn pod_name(&self, index: usize) -> String {
+    pub(crate) fn pod_name(&self, index: usize) -> String {
         let pod = &self.index.pods()[index];
         format!("{}/{}", pod.namespace, pod.name)
     }
@@ -104,33 +113,36 @@ impl Oracle<'_> {
             "{kind} of {subject_name}: selected by {}",
             names.join(", ")
         );
+        self.network_policy_rules(out, direction, t, subject, other, "  ");
+        let _ = writeln!(out, "  -> {}", network_policy_outcome(direction, verdict));
+    }
+
+    /// One line per rule of the NetworkPolicies selecting `subject` in `direction`, each with why it matches or not.
+    pub(crate) fn network_policy_rules(
+        &self,
+        out: &mut String,
+        direction: Direction,
+        t: &Resolved,
+        subject: usize,
+        other: ResolvedTarget,
+        indent: &str,
+    ) {
+        let kind = direction.rules_field();
         let endpoint = self.endpoint(other);
         let destination_ports = self.destination_ports(t.to);
-        for &p in selecting {
+        for &p in &self.selecting[direction as usize][subject] {
             let policy = self.policy(p);
             if policy.rules[direction as usize].is_empty() {
                 let _ = writeln!(
                     out,
-                    "  {}: no {kind} rules (denies all {kind})",
+                    "{indent}{}: no {kind} rules (denies all {kind})",
                     policy.name
                 );
             }
             for (i, rule) in policy.rules[direction as usize].iter().enumerate() {
-                let _ = write!(out, "  {} {kind}[{i}]: ", policy.name);
+                let _ = write!(out, "{indent}{} {kind}[{i}]: ", policy.name);
                 self.explain_rule(out, direction, rule, endpoint, destination_ports, t);
                 out.push('\n');
-            }
-        }
-        match verdict {
-            SideVerdict::Allowed { policy, rule, peer } => {
-                let peer = match peer {
-                    Some(j) => format!(".{}[{j}]", direction.peers_field()),
-                    None => String::new(),
-                };
-                let _ = writeln!(out, "  -> allowed by {policy} {kind}[{rule}]{peer}");
-            }
-            _ => {
-                let _ = writeln!(out, "  -> no rule allows it: denied");
             }
         }
     }
@@ -190,7 +202,12 @@ impl Oracle<'_> {
         }
     }
 
-    fn describe_miss(&self, peer: &Peer, miss: PeerMiss, endpoint: Endpoint<'_>) -> String {
+    pub(crate) fn describe_miss(
+        &self,
+        peer: &Peer,
+        miss: PeerMiss,
+        endpoint: Endpoint<'_>,
+    ) -> String {
         let ip = endpoint.ip();
         match (miss, endpoint) {
             (PeerMiss::NotSelected, Endpoint::Pod { pod, .. }) => {
@@ -248,7 +265,24 @@ impl Oracle<'_> {
     }
 }
 
-fn show_labels(labels: &Labels) -> String {
+/// `allowed by ns/p egress[0].to[1]`, or `no rule allows it: denied`, for a NetworkPolicy verdict.
+pub(crate) fn network_policy_outcome(direction: Direction, verdict: &SideVerdict) -> String {
+    match verdict {
+        SideVerdict::Allowed { policy, rule, peer } => {
+            let peer = match peer {
+                Some(j) => format!(".{}[{j}]", direction.peers_field()),
+                None => String::new(),
+            };
+            format!(
+                "allowed by {policy} {}[{rule}]{peer}",
+                direction.rules_field()
+            )
+        }
+        _ => "no rule allows it: denied".to_owned(),
+    }
+}
+
+pub(crate) fn show_labels(labels: &Labels) -> String {
     if labels.is_empty() {
         return "{}".to_string();
     }

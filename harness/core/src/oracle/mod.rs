@@ -42,6 +42,7 @@
 //! ```
 
 mod bitset;
+mod cluster;
 mod error;
 mod evaluate;
 mod explain;
@@ -58,11 +59,14 @@ use std::net::IpAddr;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::{Deserialize, Serialize};
 
+pub use cluster::{Action, Tier};
 pub use error::OracleError;
 pub use name::PolicyName;
 pub use profile::{Profile, ProfileSwitch};
 
+use crate::cluster_policy::ClusterNetworkPolicy;
 use crate::world::{Protocol, World};
+use cluster::ClusterPolicy;
 use index::WorldIndex;
 use policy::{Direction, Policy};
 
@@ -146,6 +150,16 @@ pub enum SideVerdict {
     },
     /// Selected by these policies (`namespace/name`), and no rule of theirs allows the traffic.
     Denied { selecting_policies: Vec<PolicyName> },
+    /// Decided by a ClusterNetworkPolicy rule whose action is final (Accept or Deny). `rule` indexes the policy's
+    /// `ingress`/`egress` list, `peer` the rule's `from`/`to` list (0-based).
+    Cluster {
+        tier: Tier,
+        policy: PolicyName,
+        priority: i32,
+        rule: usize,
+        peer: usize,
+        action: Action,
+    },
     /// This side does not exist: the ingress side of a destination outside the cluster's pods.
     NotApplicable,
 }
@@ -153,7 +167,11 @@ pub enum SideVerdict {
 impl SideVerdict {
     /// Whether this side lets the traffic through.
     pub fn permits(&self) -> bool {
-        !matches!(self, Self::Denied { .. })
+        match self {
+            Self::Denied { .. } => false,
+            Self::Cluster { action, .. } => *action == Action::Accept,
+            _ => true,
+        }
     }
 }
 
@@ -178,6 +196,11 @@ pub struct Oracle<'w> {
     policies: Vec<Policy>,
     /// `[direction][pod]`: indices of the policies selecting the pod in that direction.
     selecting: [Vec<Vec<u32>>; 2],
+    /// ClusterNetworkPolicies, in the order given.
+    cluster: Vec<ClusterPolicy>,
+    /// `[tier][direction][pod]`: indices of the ClusterNetworkPolicies of that tier with rules of that direction
+    /// whose subject is the pod, by priority then name.
+    cluster_selecting: [[Vec<Vec<u32>>; 2]; 2],
     profile: Profile,
 }
 
@@ -194,6 +217,19 @@ impl<'w> Oracle<'w> {
     pub fn new(
         world: &'w World,
         policies: &[NetworkPolicy],
+        profile: Profile,
+    ) -> Result<Self, OracleError> {
+        Self::layered(world, policies, &[], profile)
+    }
+
+    /// Like [`Oracle::new`], with ClusterNetworkPolicies around the NetworkPolicies: the Admin tier before them, the
+    /// Baseline tier after. Fails also on a ClusterNetworkPolicy the API server would reject (tier, priority range,
+    /// actions, at most 25 rules/peers/protocols, CIDRs, selectors, ports), naming it and the field, and on two
+    /// ClusterNetworkPolicies with one name.
+    pub fn layered(
+        world: &'w World,
+        policies: &[NetworkPolicy],
+        cluster_policies: &[ClusterNetworkPolicy],
         profile: Profile,
     ) -> Result<Self, OracleError> {
         let index = WorldIndex::new(world)?;
@@ -222,10 +258,41 @@ impl<'w> Oracle<'w> {
                 }
             }
         }
+        let mut cluster = Vec::with_capacity(cluster_policies.len());
+        let mut cluster_names = std::collections::HashSet::new();
+        for (position, policy) in cluster_policies.iter().enumerate() {
+            let policy = ClusterPolicy::compile(policy, position, &index)?;
+            if !cluster_names.insert(policy.name.clone()) {
+                return Err(OracleError::DuplicatePolicy {
+                    policy: policy.name.to_string(),
+                });
+            }
+            cluster.push(policy);
+        }
+        let mut order: Vec<usize> = (0..cluster.len()).collect();
+        order.sort_by(|&a, &b| {
+            (cluster[a].priority, &cluster[a].name).cmp(&(cluster[b].priority, &cluster[b].name))
+        });
+        let empty = || [vec![Vec::new(); pods.len()], vec![Vec::new(); pods.len()]];
+        let mut cluster_selecting = [empty(), empty()];
+        for p in order {
+            let policy = &cluster[p];
+            let id = u32::try_from(p).unwrap_or(u32::MAX);
+            let selected = (0..pods.len()).filter(|&i| policy.subject.members.contains(i));
+            for i in selected {
+                for direction in Direction::BOTH {
+                    if policy.affects(direction) {
+                        cluster_selecting[policy.tier as usize][direction as usize][i].push(id);
+                    }
+                }
+            }
+        }
         Ok(Self {
             index,
             policies: compiled,
             selecting,
+            cluster,
+            cluster_selecting,
             profile,
         })
     }
@@ -263,5 +330,9 @@ impl<'w> Oracle<'w> {
 
     fn policy(&self, id: u32) -> &Policy {
         &self.policies[id as usize]
+    }
+
+    fn cluster_policy(&self, id: u32) -> &ClusterPolicy {
+        &self.cluster[id as usize]
     }
 }

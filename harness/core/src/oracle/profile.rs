@@ -1,4 +1,4 @@
-//! Implementation-defined switches of NetworkPolicy enforcement (the oracle's profile) and their defaults.
+//! Implementation-defined switches of NetworkPolicy and ClusterNetworkPolicy enforcement (the oracle's profile) and their defaults.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,12 @@ pub struct Profile {
     /// plugins (kube-router included) cannot tell their traffic from the node's, so they are
     /// never isolated, and as peers they can be matched only by an `ipBlock` covering the node.
     pub host_network_pods_selected: bool,
+    /// When ClusterNetworkPolicies of the same tier and priority both have a rule matching a connection, which one
+    /// applies: the first by `metadata.name` (`true`) or the last (`false`).
+    ///
+    /// Default `true`, an arbitrary choice: the API says the implementation "can apply any of the matching
+    /// policies", and no implementation documents its tie-break. A cell whose verdict depends on the tie is flagged.
+    pub equal_priority_first_by_name: bool,
 }
 
 impl Default for Profile {
@@ -43,6 +49,7 @@ impl Default for Profile {
             ipblock_matches_node_ips: true,
             policy_applies_to_self_traffic: false,
             host_network_pods_selected: false,
+            equal_priority_first_by_name: true,
         }
     }
 }
@@ -55,15 +62,17 @@ pub enum ProfileSwitch {
     IpblockMatchesNodeIps,
     PolicyAppliesToSelfTraffic,
     HostNetworkPodsSelected,
+    EqualPriorityFirstByName,
 }
 
 impl ProfileSwitch {
     /// Every switch, in declaration order.
-    pub const ALL: [ProfileSwitch; 4] = [
+    pub const ALL: [ProfileSwitch; 5] = [
         Self::IpblockMatchesPodIps,
         Self::IpblockMatchesNodeIps,
         Self::PolicyAppliesToSelfTraffic,
         Self::HostNetworkPodsSelected,
+        Self::EqualPriorityFirstByName,
     ];
 
     /// The kebab-case name used in suites and reports.
@@ -73,6 +82,7 @@ impl ProfileSwitch {
             Self::IpblockMatchesNodeIps => "ipblock-matches-node-ips",
             Self::PolicyAppliesToSelfTraffic => "policy-applies-to-self-traffic",
             Self::HostNetworkPodsSelected => "host-network-pods-selected",
+            Self::EqualPriorityFirstByName => "equal-priority-first-by-name",
         }
     }
 }
@@ -91,6 +101,7 @@ impl Profile {
             ProfileSwitch::IpblockMatchesNodeIps => self.ipblock_matches_node_ips,
             ProfileSwitch::PolicyAppliesToSelfTraffic => self.policy_applies_to_self_traffic,
             ProfileSwitch::HostNetworkPodsSelected => self.host_network_pods_selected,
+            ProfileSwitch::EqualPriorityFirstByName => self.equal_priority_first_by_name,
         }
     }
 
@@ -103,6 +114,7 @@ impl Profile {
                 self.policy_applies_to_self_traffic = value
             }
             ProfileSwitch::HostNetworkPodsSelected => self.host_network_pods_selected = value,
+            ProfileSwitch::EqualPriorityFirstByName => self.equal_priority_first_by_name = value,
         }
         self
     }

@@ -75,6 +75,7 @@ pub fn xyz_world() -> World {
         nodes: vec![NodeInfo {
             name: "node-1".into(),
             addresses: vec!["172.18.0.2".parse().expect("node IP")],
+            labels: labels(&[("kubernetes.io/hostname", "node-1")]),
         }],
     }
 }
@@ -150,6 +151,7 @@ pub fn metadata_access() -> (World, Vec<NetworkPolicy>) {
         nodes: vec![NodeInfo {
             name: "node-1".into(),
             addresses: vec!["172.18.0.2".parse().expect("node IP")],
+            labels: labels(&[("kubernetes.io/hostname", "node-1")]),
         }],
     };
     let policies = vec![
@@ -173,4 +175,35 @@ pub fn metadata_access() -> (World, Vec<NetworkPolicy>) {
         ),
     ];
     (world, policies)
+}
+
+/// A ClusterNetworkPolicy from its tier, priority, subject and rules (JSON, as in a manifest).
+pub fn cnp(
+    name: &str,
+    tier: &str,
+    priority: i32,
+    subject: Value,
+    ingress: Value,
+    egress: Value,
+) -> netreach_core::cluster_policy::ClusterNetworkPolicy {
+    serde_json::from_value(json!({
+        "apiVersion": "policy.networking.k8s.io/v1alpha2",
+        "kind": "ClusterNetworkPolicy",
+        "metadata": { "name": name },
+        "spec": { "tier": tier, "priority": priority, "subject": subject, "ingress": ingress, "egress": egress },
+    }))
+    .expect("test policy is well-formed JSON for ClusterNetworkPolicy")
+}
+
+/// The layered oracle's decision under the default profile.
+pub fn decide_layered(
+    world: &World,
+    policies: &[NetworkPolicy],
+    cluster: &[netreach_core::cluster_policy::ClusterNetworkPolicy],
+    traffic: &Traffic,
+) -> Decision {
+    Oracle::layered(world, policies, cluster, Profile::default())
+        .expect("valid policies")
+        .decide(traffic)
+        .expect("known pods")
 }
