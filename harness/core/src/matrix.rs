@@ -9,6 +9,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
 use crate::cell::{CellKey, CellResult, Observation, Reach};
+use crate::cluster_policy::ClusterNetworkPolicy;
 use crate::oracle::{Oracle, OracleError, PodRef, Profile, Target, Traffic};
 use crate::suite::{
     Destination, DestinationKind, Expectation, ExternalDestination, ServerDestination, Suite,
@@ -124,7 +125,18 @@ pub fn oracle_cells(
     profile: Profile,
     routes: &[CellRoute],
 ) -> Result<Vec<OracleCell>, OracleError> {
-    let oracle = Oracle::new(world, policies, profile)?;
+    oracle_cells_layered(world, policies, &[], profile, routes)
+}
+
+/// [`oracle_cells`] with ClusterNetworkPolicies (already resolved) around the NetworkPolicies.
+pub fn oracle_cells_layered(
+    world: &World,
+    policies: &[NetworkPolicy],
+    cluster_policies: &[ClusterNetworkPolicy],
+    profile: Profile,
+    routes: &[CellRoute],
+) -> Result<Vec<OracleCell>, OracleError> {
+    let oracle = Oracle::layered(world, policies, cluster_policies, profile)?;
     routes
         .iter()
         .map(|route| {
@@ -254,6 +266,18 @@ pub fn phase_cells(
     world: &World,
     policies: &[NetworkPolicy],
 ) -> Result<Vec<Cell>, OracleError> {
+    phase_cells_layered(suite, index, layout, world, policies, &[])
+}
+
+/// [`phase_cells`] with the phase's ClusterNetworkPolicies (as applied) around its NetworkPolicies.
+pub fn phase_cells_layered(
+    suite: &Suite,
+    index: usize,
+    layout: &Layout,
+    world: &World,
+    policies: &[NetworkPolicy],
+    cluster_policies: &[ClusterNetworkPolicy],
+) -> Result<Vec<Cell>, OracleError> {
     let phase = &suite.phases[index];
     let mut cells = Vec::new();
     let mut routes = Vec::new();
@@ -293,7 +317,7 @@ pub fn phase_cells(
         }
     }
     let mut judged: BTreeMap<CellKey, OracleCell> =
-        oracle_cells(world, policies, suite.profile, &routes)?
+        oracle_cells_layered(world, policies, cluster_policies, suite.profile, &routes)?
             .into_iter()
             .map(|cell| (cell.key.clone(), cell))
             .collect();

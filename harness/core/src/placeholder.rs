@@ -1,10 +1,13 @@
-//! Replacing placeholder addresses in policies' ipBlocks with the real addresses found at run time.
+//! Replacing placeholder addresses in policies' ipBlocks (and ClusterNetworkPolicies' `networks`) with the real
+//! addresses found at run time.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 use k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicy};
+
+use crate::cluster_policy::ClusterNetworkPolicy;
 
 /// Rewrites every ipBlock `cidr` and `except` whose written address is a placeholder, keeping the prefix length
 /// (a host prefix of one family becomes the host prefix of the other when the families differ). A wider prefix
@@ -28,6 +31,22 @@ pub fn resolve_placeholders(
         for peer in ingress.chain(egress) {
             if let Some(block) = peer.ip_block.as_mut() {
                 rewrite_block(block, map);
+            }
+        }
+    }
+    policy
+}
+
+/// Rewrites every CIDR of the egress `networks` peers whose written address is a placeholder, as for ipBlocks.
+pub fn resolve_cluster_placeholders(
+    policy: &ClusterNetworkPolicy,
+    map: &BTreeMap<IpAddr, IpAddr>,
+) -> ClusterNetworkPolicy {
+    let mut policy = policy.clone();
+    for rule in &mut policy.spec.egress {
+        for peer in &mut rule.to {
+            for cidr in peer.networks.iter_mut().flatten() {
+                *cidr = rewrite_cidr(cidr, map);
             }
         }
     }

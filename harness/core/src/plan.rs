@@ -8,9 +8,10 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
 use crate::cell::Reach;
-use crate::matrix::{Cell, Layout, ServerPod, Source, phase_cells};
+use crate::cluster_policy::ClusterNetworkPolicy;
+use crate::matrix::{Cell, Layout, ServerPod, Source, phase_cells_layered};
 use crate::oracle::{OracleError, PodRef};
-use crate::placeholder::resolve_placeholders;
+use crate::placeholder::{resolve_cluster_placeholders, resolve_placeholders};
 use crate::suite::{DestinationKind, Expectation, Phase, ServerDestination, Suite};
 use crate::world::{ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, Protocol, World};
 
@@ -240,6 +241,18 @@ pub fn resolved_policies(
         .collect()
 }
 
+/// The ClusterNetworkPolicies of a phase with their placeholders resolved.
+pub fn resolved_cluster_policies(
+    phase: &Phase,
+    placeholders: &BTreeMap<IpAddr, IpAddr>,
+) -> Vec<ClusterNetworkPolicy> {
+    phase
+        .cluster_policies
+        .iter()
+        .map(|m| resolve_cluster_placeholders(&m.policy, placeholders))
+        .collect()
+}
+
 /// The oracle's table for every phase of the suite, on a made-up deployment.
 pub fn plan_suite(suite: &Suite) -> Result<Vec<PhasePlan>, OracleError> {
     let deployment = synthetic_deployment(suite);
@@ -249,19 +262,26 @@ pub fn plan_suite(suite: &Suite) -> Result<Vec<PhasePlan>, OracleError> {
         .enumerate()
         .map(|(index, phase)| {
             let policies = resolved_policies(phase, &deployment.placeholders);
-            let cells = phase_cells(
+            let cluster = resolved_cluster_policies(phase, &deployment.placeholders);
+            let cells = phase_cells_layered(
                 suite,
                 index,
                 &deployment.layout,
                 &deployment.world,
                 &policies,
+                &cluster,
             )?
             .into_iter()
             .map(PlannedCell::from)
             .collect();
             Ok(PhasePlan {
                 name: phase.name.clone(),
-                policies: phase.policies.iter().map(|m| m.qualified_name()).collect(),
+                policies: phase
+                    .cluster_policies
+                    .iter()
+                    .map(|m| m.name().to_owned())
+                    .chain(phase.policies.iter().map(|m| m.qualified_name()))
+                    .collect(),
                 expectation: match phase.expectation {
                     Expectation::Table(_) => "table",
                     Expectation::Oracle => "oracle",

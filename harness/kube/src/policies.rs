@@ -39,7 +39,17 @@ impl PolicyApplier {
     }
 
     /// Refuses to run when any policy of the suite would overwrite one netreach did not create.
+    /// Refuses too a suite with ClusterNetworkPolicies: applying them is not implemented yet (plan and explain
+    /// judge them).
     pub async fn preflight(&self, suite: &Suite) -> Result<()> {
+        if let Some(manifest) = suite.phases.iter().flat_map(|p| &p.cluster_policies).next() {
+            return Err(Error::Invalid(format!(
+                "{}: ClusterNetworkPolicy {}: `netreach run` does not apply ClusterNetworkPolicies yet \
+                 (`netreach plan` and `netreach explain` judge them)",
+                manifest.path.display(),
+                manifest.name()
+            )));
+        }
         let mut checked = BTreeSet::new();
         for manifest in suite.phases.iter().flat_map(|p| &p.policies) {
             let policy = self.rendered(manifest);

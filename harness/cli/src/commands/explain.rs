@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use netreach_core::oracle::{Oracle, Traffic};
-use netreach_core::plan::{resolved_policies, synthetic_deployment};
+use netreach_core::plan::{resolved_cluster_policies, resolved_policies, synthetic_deployment};
 use netreach_core::suite::load_suite;
 use netreach_core::world::Protocol;
 
@@ -40,7 +40,8 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
         );
     };
     let policies = resolved_policies(phase, &deployment.placeholders);
-    let oracle = Oracle::new(&deployment.world, &policies, suite.profile)?;
+    let cluster = resolved_cluster_policies(phase, &deployment.placeholders);
+    let oracle = Oracle::layered(&deployment.world, &policies, &cluster, suite.profile)?;
     let traffic = Traffic {
         from: from.pod.clone(),
         to: to.target.clone(),

@@ -1,6 +1,6 @@
 //! Reading a suite file into a validated [`Suite`]: every error names the file and the field.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -11,6 +11,7 @@ use super::manifest::load_policies;
 use super::model::*;
 use super::spec::*;
 use crate::oracle::{Oracle, OracleError, Profile};
+use crate::placeholder::resolve_cluster_placeholders;
 use crate::world::World;
 
 /// Loads a suite, expanding `${VAR}` references in outside addresses from the process environment.
@@ -51,6 +52,11 @@ impl Loader<'_> {
         let pod_names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
         let destination_names: Vec<&str> = destinations.iter().map(|d| d.name.as_str()).collect();
         let suite_tags = self.tags("tags", &spec.tags, &[])?;
+        // Each placeholder standing for itself: a ClusterNetworkPolicy CIDR must be canonical once resolved.
+        let identity: BTreeMap<IpAddr, IpAddr> = placeholders
+            .iter()
+            .map(|p| (p.address, p.address))
+            .collect();
         let mut phases = Vec::new();
         let mut phase_names = BTreeSet::new();
         for (index, phase) in spec.phases.iter().enumerate() {
@@ -67,6 +73,7 @@ impl Loader<'_> {
                 &pod_names,
                 &destination_names,
                 &suite_tags,
+                &identity,
             )?);
         }
         if phases.is_empty() {
@@ -306,6 +313,7 @@ impl Loader<'_> {
             .collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn phase(
         &self,
         index: usize,
@@ -314,9 +322,11 @@ impl Loader<'_> {
         pods: &[&str],
         destinations: &[&str],
         suite_tags: &[String],
+        placeholders: &BTreeMap<IpAddr, IpAddr>,
     ) -> Result<Phase, SuiteError> {
         let base = self.path.parent().unwrap_or(Path::new("."));
         let mut policies: Vec<PolicyManifest> = Vec::new();
+        let mut cluster_policies: Vec<ClusterPolicyManifest> = Vec::new();
         for (p, relative) in spec.policies.iter().enumerate() {
             let path = base.join(relative);
             if !path.is_file() {
@@ -325,7 +335,23 @@ impl Loader<'_> {
                     format!("no such file {}", path.display()),
                 ));
             }
-            for policy in load_policies(&path, namespaces[0])? {
+            let loaded = load_policies(&path, namespaces[0])?;
+            for policy in loaded.cluster {
+                if cluster_policies.iter().any(|m| m.name() == policy.name()) {
+                    return Err(self.err(
+                        format!("phases[{index}].policies[{p}]"),
+                        format!(
+                            "ClusterNetworkPolicy {} appears twice in this phase",
+                            policy.name()
+                        ),
+                    ));
+                }
+                cluster_policies.push(ClusterPolicyManifest {
+                    path: path.clone(),
+                    policy,
+                });
+            }
+            for policy in loaded.network {
                 let manifest = PolicyManifest {
                     path: path.clone(),
                     policy,
@@ -358,7 +384,7 @@ impl Loader<'_> {
                 policies.push(manifest);
             }
         }
-        check_policies(&policies)?;
+        check_policies(&policies, &cluster_policies, placeholders)?;
         let expectation = if spec.expect.trim() == "oracle" {
             Expectation::Oracle
         } else {
@@ -369,6 +395,7 @@ impl Loader<'_> {
         Ok(Phase {
             name: spec.name.clone(),
             policies,
+            cluster_policies,
             expectation,
             tags: self.tags(&format!("phases[{index}].tags"), &spec.tags, suite_tags)?,
         })
@@ -376,9 +403,22 @@ impl Loader<'_> {
 }
 
 /// What the API server would reject in a phase's policies (selector operators, ports, ...), named by file and field.
-fn check_policies(manifests: &[PolicyManifest]) -> Result<(), SuiteError> {
+fn check_policies(
+    manifests: &[PolicyManifest],
+    cluster: &[ClusterPolicyManifest],
+    placeholders: &BTreeMap<IpAddr, IpAddr>,
+) -> Result<(), SuiteError> {
     let policies: Vec<_> = manifests.iter().map(|m| m.policy.clone()).collect();
-    match Oracle::new(&World::default(), &policies, Profile::default()) {
+    let cluster_policies: Vec<_> = cluster
+        .iter()
+        .map(|m| resolve_cluster_placeholders(&m.policy, placeholders))
+        .collect();
+    match Oracle::layered(
+        &World::default(),
+        &policies,
+        &cluster_policies,
+        Profile::default(),
+    ) {
         Ok(_) => Ok(()),
         Err(OracleError::InvalidPolicy {
             policy,
@@ -388,7 +428,13 @@ fn check_policies(manifests: &[PolicyManifest]) -> Result<(), SuiteError> {
             let file = manifests
                 .iter()
                 .find(|m| m.qualified_name() == policy)
-                .map(|m| m.path.as_path());
+                .map(|m| m.path.as_path())
+                .or_else(|| {
+                    cluster
+                        .iter()
+                        .find(|m| m.name() == policy)
+                        .map(|m| m.path.as_path())
+                });
             Err(SuiteError::new(
                 file.unwrap_or(Path::new(&policy)),
                 field,

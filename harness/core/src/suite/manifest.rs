@@ -1,4 +1,5 @@
-//! Loading NetworkPolicy manifests: YAML documents, unknown fields, CIDRs and namespaces checked up front.
+//! Loading policy manifests (NetworkPolicy and ClusterNetworkPolicy, mixed freely in multi-document files): YAML
+//! documents, unknown fields, CIDRs and namespaces checked up front.
 
 use std::path::Path;
 
@@ -7,17 +8,24 @@ use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer};
 use serde_json::Value;
 
 use super::error::{SuiteError, from_yaml};
+use crate::cluster_policy::{self, ClusterNetworkPolicy};
 
-/// Parses every document of a manifest file into NetworkPolicies, defaulting a missing namespace.
-pub fn load_policies(
-    path: &Path,
-    default_namespace: &str,
-) -> Result<Vec<NetworkPolicy>, SuiteError> {
+/// The policies of one manifest file, by kind, in the order written.
+#[derive(Debug, Default)]
+pub struct LoadedPolicies {
+    pub network: Vec<NetworkPolicy>,
+    pub cluster: Vec<ClusterNetworkPolicy>,
+}
+
+/// Parses every document of a manifest file into NetworkPolicies (defaulting a missing namespace) and
+/// ClusterNetworkPolicies (cluster-scoped: a namespace is an error).
+pub fn load_policies(path: &Path, default_namespace: &str) -> Result<LoadedPolicies, SuiteError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| SuiteError::new(path, "(file)", e.to_string()))?;
     let documents: Vec<Value> =
         serde_saphyr::from_multiple(&text).map_err(|e| from_yaml(path, e))?;
     let mut policies = Vec::new();
+    let mut cluster = Vec::new();
     for (index, document) in documents
         .into_iter()
         .enumerate()
@@ -34,11 +42,15 @@ pub fn load_policies(
             .get("kind")
             .and_then(Value::as_str)
             .unwrap_or_default();
+        if kind == cluster_policy::KIND {
+            cluster.push(cluster_document(path, &document, &at)?);
+            continue;
+        }
         if kind != "NetworkPolicy" {
             return Err(SuiteError::new(
                 path,
                 at("kind"),
-                format!("expected NetworkPolicy, got {kind:?}"),
+                format!("expected NetworkPolicy or ClusterNetworkPolicy, got {kind:?}"),
             ));
         }
         let mut policy: NetworkPolicy = serde_json::from_value(document.clone())
@@ -65,14 +77,53 @@ pub fn load_policies(
             .map_err(|(field, message)| SuiteError::new(path, at(&field), message))?;
         policies.push(policy);
     }
-    if policies.is_empty() {
+    if policies.is_empty() && cluster.is_empty() {
         return Err(SuiteError::new(
             path,
             "(file)",
-            "no NetworkPolicy in this file",
+            "no NetworkPolicy or ClusterNetworkPolicy in this file",
         ));
     }
-    Ok(policies)
+    Ok(LoadedPolicies {
+        network: policies,
+        cluster,
+    })
+}
+
+/// One ClusterNetworkPolicy document: typed, no unknown field, named, cluster-scoped. The API's own rules (tier,
+/// priority, actions, limits, CIDRs) are checked with the phase's policies by the oracle.
+fn cluster_document(
+    path: &Path,
+    document: &Value,
+    at: &dyn Fn(&str) -> String,
+) -> Result<ClusterNetworkPolicy, SuiteError> {
+    let policy: ClusterNetworkPolicy = serde_json::from_value(document.clone())
+        .map_err(|e| SuiteError::new(path, at("(document)"), e.to_string()))?;
+    let reparsed = serde_json::to_value(&policy)
+        .map_err(|e| SuiteError::new(path, at("(document)"), e.to_string()))?;
+    if let Some(field) = first_unknown_field(document, &reparsed, "") {
+        let hint = if field.ends_with(".ports") {
+            " (ClusterNetworkPolicy rules use `protocols`)"
+        } else {
+            ""
+        };
+        return Err(SuiteError::new(
+            path,
+            at(&field),
+            format!("unknown field{hint}"),
+        ));
+    }
+    if policy.name().is_empty() {
+        return Err(SuiteError::new(path, at("metadata.name"), "missing"));
+    }
+    if policy.metadata.namespace.is_some() {
+        return Err(SuiteError::new(
+            path,
+            at("metadata.namespace"),
+            "a ClusterNetworkPolicy is cluster-scoped: remove the namespace",
+        ));
+    }
+    Ok(policy)
 }
 
 /// The first key present in `input` but dropped by the typed round trip: a field the API does not know.

@@ -8,6 +8,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
 use crate::cell::Reach;
+use crate::cluster_policy::ClusterNetworkPolicy;
 use crate::oracle::Profile;
 use crate::world::Labels;
 
@@ -129,6 +130,8 @@ pub struct Placeholder {
 pub struct Phase {
     pub name: String,
     pub policies: Vec<PolicyManifest>,
+    /// ClusterNetworkPolicies of the phase (from the same manifest files), in the order written.
+    pub cluster_policies: Vec<ClusterPolicyManifest>,
     pub expectation: Expectation,
     /// The suite's tags and the phase's own, sorted, without duplicates.
     pub tags: Vec<String>,
@@ -152,6 +155,20 @@ impl PolicyManifest {
                 .unwrap_or_default(),
             self.policy.metadata.name.as_deref().unwrap_or_default()
         )
+    }
+}
+
+/// A ClusterNetworkPolicy and the file it came from.
+#[derive(Debug, Clone)]
+pub struct ClusterPolicyManifest {
+    pub path: PathBuf,
+    pub policy: ClusterNetworkPolicy,
+}
+
+impl ClusterPolicyManifest {
+    /// `metadata.name` (cluster-scoped: no namespace).
+    pub fn name(&self) -> &str {
+        self.policy.name()
     }
 }
 
