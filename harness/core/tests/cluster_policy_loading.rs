@@ -1,11 +1,15 @@
 //! Loading ClusterNetworkPolicies from suite manifests: mixed with NetworkPolicies, validated with one-line errors
-//! naming file and field, placeholders resolved.
+//! naming file and field, placeholders resolved; and the plan of the ClusterNetworkPolicy battery.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use netreach_core::cell::Reach;
-use netreach_core::plan::plan_suite;
+use netreach_core::plan::{contradictions, plan_suite};
 use netreach_core::suite::load_suite_with_env;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 fn no_env(_: &str) -> Option<String> {
     None
@@ -184,4 +188,31 @@ fn the_same_cluster_policy_twice_in_a_phase_is_refused() {
         error.contains("ClusterNetworkPolicy deny-node appears twice"),
         "{error}"
     );
+}
+
+#[test]
+fn the_battery_plans_with_no_cluster_and_agrees_with_its_tables() {
+    let dir = repo_root().join("suites/cluster-network-policy");
+    let mut suites = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let suite = load_suite_with_env(&path, &no_env).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            suite.tags.iter().any(|t| t == "cluster-network-policy"),
+            "{}",
+            path.display()
+        );
+        let plans = plan_suite(&suite).unwrap();
+        assert_eq!(
+            contradictions(&plans),
+            Vec::<String>::new(),
+            "{}",
+            path.display()
+        );
+        suites += 1;
+    }
+    assert!(suites >= 5, "{suites} suites");
 }
