@@ -173,3 +173,67 @@ impl ClusterNetworkPolicy {
         self.metadata.name.as_deref().unwrap_or_default()
     }
 }
+
+impl ClusterNetworkPolicy {
+    /// The version part of `apiVersion` (`v1alpha2`, `v1beta1`).
+    pub fn version(&self) -> &str {
+        self.api_version
+            .rsplit_once('/')
+            .map_or(self.api_version.as_str(), |(_, version)| version)
+    }
+
+    /// Paths of the fields of the experimental channel this policy uses (`nodes`, `domainNames` peers,
+    /// `destinationNamedPort`): a cluster with the standard-channel CRD would reject it.
+    pub fn experimental_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let named = |protocols: &Option<Vec<ProtocolMatch>>, field: &str, out: &mut Vec<String>| {
+            for (k, p) in protocols.iter().flatten().enumerate() {
+                if p.destination_named_port.is_some() {
+                    out.push(format!("{field}.protocols[{k}].destinationNamedPort"));
+                }
+            }
+        };
+        for (i, rule) in self.spec.ingress.iter().enumerate() {
+            named(&rule.protocols, &format!("spec.ingress[{i}]"), &mut out);
+        }
+        for (i, rule) in self.spec.egress.iter().enumerate() {
+            let field = format!("spec.egress[{i}]");
+            for (j, peer) in rule.to.iter().enumerate() {
+                if peer.nodes.is_some() {
+                    out.push(format!("{field}.to[{j}].nodes"));
+                }
+                if peer.domain_names.is_some() {
+                    out.push(format!("{field}.to[{j}].domainNames"));
+                }
+            }
+            named(&rule.protocols, &field, &mut out);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn experimental_fields_are_listed_with_their_paths() {
+        let policy: ClusterNetworkPolicy = serde_json::from_value(serde_json::json!({
+            "apiVersion": "policy.networking.k8s.io/v1beta1",
+            "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": "p"},
+            "spec": {"tier": "Admin", "priority": 1, "subject": {"namespaces": {}},
+                "ingress": [{"action": "Deny", "from": [{"namespaces": {}}], "protocols": [{"destinationNamedPort": "http"}]}],
+                "egress": [{"action": "Deny", "to": [{"networks": ["10.0.0.0/8"]}, {"nodes": {}}]}]},
+        }))
+        .unwrap();
+        assert_eq!(policy.version(), "v1beta1");
+        assert_eq!(
+            policy.experimental_fields(),
+            [
+                "spec.ingress[0].protocols[0].destinationNamedPort",
+                "spec.egress[0].to[1].nodes"
+            ]
+        );
+    }
+}

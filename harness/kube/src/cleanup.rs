@@ -1,4 +1,4 @@
-//! Removing exactly what a run created: its namespaces and its policies (found by the run-id label).
+//! Removing exactly what a run created: its namespaces and its (cluster) policies (found by the run-id label).
 
 use std::time::{Duration, Instant};
 
@@ -7,6 +7,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{DeleteParams, ListParams};
 use kube::{Api, Client};
 
+use crate::cluster_policies;
 use crate::error::{Error, Result};
 use crate::objects::{MANAGED_BY, run_selector};
 use crate::policies::delete_policy;
@@ -16,6 +17,7 @@ use crate::policies::delete_policy;
 pub async fn cleanup_run(client: &Client, run_id: &str, wait: Duration) -> Result<()> {
     let selector = ListParams::default().labels(&run_selector(run_id));
     delete_policies(client, &selector).await?;
+    cluster_policies::delete_labelled(client, &selector).await?;
     delete_namespaces(client, &selector, wait).await?;
     Ok(())
 }
@@ -25,6 +27,7 @@ pub async fn cleanup_run(client: &Client, run_id: &str, wait: Duration) -> Resul
 pub async fn cleanup_all(client: &Client, wait: Duration) -> Result<Vec<String>> {
     let selector = ListParams::default().labels(&format!("{}={}", MANAGED_BY.0, MANAGED_BY.1));
     delete_policies(client, &selector).await?;
+    cluster_policies::delete_labelled(client, &selector).await?;
     delete_namespaces(client, &selector, wait).await
 }
 

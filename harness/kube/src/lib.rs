@@ -1,6 +1,7 @@
 //! netreach-kube: everything that talks to a cluster — connect, deploy fixtures, apply policies, probe, clean up.
 
 mod cleanup;
+mod cluster_policies;
 mod connect;
 mod error;
 mod exec;

@@ -9,6 +9,9 @@ use kube::{Api, Client};
 use netreach_core::placeholder::resolve_placeholders;
 use netreach_core::suite::{Phase, PolicyManifest, Suite};
 
+use netreach_core::cluster_policy::ClusterNetworkPolicy;
+
+use crate::cluster_policies;
 use crate::error::{Error, Result};
 use crate::objects::{is_managed, owned_policy};
 
@@ -39,17 +42,19 @@ impl PolicyApplier {
     }
 
     /// Refuses to run when any policy of the suite would overwrite one netreach did not create.
-    /// Refuses too a suite with ClusterNetworkPolicies: applying them is not implemented yet (plan and explain
-    /// judge them).
+    /// The phase's ClusterNetworkPolicies exactly as they will be applied.
+    pub fn rendered_cluster(&self, phase: &Phase) -> Vec<ClusterNetworkPolicy> {
+        phase
+            .cluster_policies
+            .iter()
+            .map(|m| cluster_policies::rendered(m, &self.placeholders, &self.run_id))
+            .collect()
+    }
+
+    /// Refuses to run when any policy of the suite would overwrite one netreach did not create, and when its
+    /// ClusterNetworkPolicies cannot be applied here (see [`cluster_policies::preflight`]).
     pub async fn preflight(&self, suite: &Suite) -> Result<()> {
-        if let Some(manifest) = suite.phases.iter().flat_map(|p| &p.cluster_policies).next() {
-            return Err(Error::Invalid(format!(
-                "{}: ClusterNetworkPolicy {}: `netreach run` does not apply ClusterNetworkPolicies yet \
-                 (`netreach plan` and `netreach explain` judge them)",
-                manifest.path.display(),
-                manifest.name()
-            )));
-        }
+        cluster_policies::preflight(&self.client, suite).await?;
         let mut checked = BTreeSet::new();
         for manifest in suite.phases.iter().flat_map(|p| &p.policies) {
             let policy = self.rendered(manifest);
@@ -82,6 +87,20 @@ impl PolicyApplier {
         phase: &Phase,
         previous: &[PolicyKey],
     ) -> Result<Vec<PolicyKey>> {
+        // ClusterNetworkPolicies are keyed with an empty namespace (they are cluster-scoped).
+        let previous_cluster: Vec<String> = previous
+            .iter()
+            .filter(|(ns, _)| ns.is_empty())
+            .map(|(_, name)| name.clone())
+            .collect();
+        let cluster = cluster_policies::enter_phase(
+            &self.client,
+            phase,
+            &previous_cluster,
+            &self.placeholders,
+            &self.run_id,
+        )
+        .await?;
         let params = PatchParams::apply("netreach").force();
         let mut current = Vec::new();
         for manifest in &phase.policies {
@@ -104,10 +123,14 @@ impl PolicyApplier {
                 )))?;
             current.push(key);
         }
-        for key in previous.iter().filter(|k| !current.contains(k)) {
+        for key in previous
+            .iter()
+            .filter(|k| !k.0.is_empty() && !current.contains(k))
+        {
             tracing::info!(namespace = %key.0, name = %key.1, "deleting NetworkPolicy of the previous phase");
             delete_policy(&self.client, key).await?;
         }
+        current.extend(cluster.into_iter().map(|name| (String::new(), name)));
         Ok(current)
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use kube::Client;
 use netreach_core::cell::{CellKey, CellResult, Observation};
 use netreach_core::events::{EventSink, RunEvent};
-use netreach_core::matrix::{Cell, Layout, ServerPod, Source, phase_cells};
+use netreach_core::matrix::{Cell, Layout, ServerPod, Source, phase_cells_layered};
 use netreach_core::oracle::PodRef;
 use netreach_core::plan::{contradictions, plan_suite};
 use netreach_core::results::{PhaseResult, RunReport};
@@ -115,7 +115,9 @@ impl Runner<'_> {
         let mut phases = Vec::new();
         let mut in_force: Vec<PolicyKey> = Vec::new();
         for (index, phase) in self.suite.phases.iter().enumerate() {
-            let names: Vec<String> = phase.policies.iter().map(|m| m.qualified_name()).collect();
+            let names: Vec<String> = (phase.cluster_policies.iter().map(|m| m.name().to_owned()))
+                .chain(phase.policies.iter().map(|m| m.qualified_name()))
+                .collect();
             self.sink.emit(RunEvent::PhaseStarted {
                 index,
                 name: phase.name.clone(),
@@ -135,11 +137,13 @@ impl Runner<'_> {
                 layout = self.layout(&fixtures)?;
             }
             let rendered: Vec<_> = phase.policies.iter().map(|m| applier.rendered(m)).collect();
-            let cells: Vec<CellResult> = phase_cells(self.suite, index, &layout, &world, &rendered)
-                .map_err(|e| Error::Invalid(format!("oracle, phase {}: {e}", phase.name)))?
-                .iter()
-                .map(|cell| cell.unobserved(self.reproduce(cell)))
-                .collect();
+            let cluster = applier.rendered_cluster(phase);
+            let cells: Vec<CellResult> =
+                phase_cells_layered(self.suite, index, &layout, &world, &rendered, &cluster)
+                    .map_err(|e| Error::Invalid(format!("oracle, phase {}: {e}", phase.name)))?
+                    .iter()
+                    .map(|cell| cell.unobserved(self.reproduce(cell)))
+                    .collect();
             let result = self
                 .probe_phase(phase, names, &fixtures, cells, &late)
                 .await;

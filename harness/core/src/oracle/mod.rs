@@ -59,7 +59,7 @@ use std::net::IpAddr;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::{Deserialize, Serialize};
 
-pub use cluster::{Action, Tier};
+pub use cluster::{Action, Tier, subject_covers_namespace};
 pub use error::OracleError;
 pub use name::PolicyName;
 pub use profile::{Profile, ProfileSwitch};

@@ -4,6 +4,7 @@ use super::super::error::{Invalid, OracleError};
 use super::super::index::WorldIndex;
 use super::super::name::PolicyName;
 use super::super::policy::Direction;
+use super::super::selectors::Selector;
 use super::peers::{PodSet, check_count};
 use super::{Action, ClusterPeer, ClusterPort, ClusterRule, Tier};
 use crate::cluster_policy::{
@@ -183,6 +184,23 @@ fn compile(
         subject,
         rules,
     })
+}
+
+/// Whether the subject of `policy` covers namespaces with these labels (an invalid subject covers nothing); a run
+/// uses it to refuse policies that would reach pods of namespaces it did not create.
+pub fn subject_covers_namespace(
+    policy: &ClusterNetworkPolicy,
+    labels: &crate::world::Labels,
+) -> bool {
+    let Some(subject) = &policy.spec.subject else {
+        return false;
+    };
+    let selector = match (&subject.namespaces, &subject.pods) {
+        (Some(namespaces), None) => namespaces,
+        (None, Some(pods)) => &pods.namespace_selector,
+        _ => return false,
+    };
+    Selector::compile(selector, "spec.subject").is_ok_and(|s| s.matches(labels))
 }
 
 fn compile_rule(

@@ -15,6 +15,7 @@ mod ports;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use compile::ClusterPolicy;
+pub use compile::subject_covers_namespace;
 pub(crate) use evaluate::ClusterHit;
 pub(crate) use peers::ClusterPeer;
 pub(crate) use ports::ClusterPort;
