@@ -11,15 +11,7 @@ use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
 
 mod support;
-use support::{CLUSTER, SEED_EXCEPT, netreach, repo, seed_copy, text};
-
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
+use support::{CLUSTER, SEED_EXCEPT, block_on, netreach, repo, seed_copy, text};
 
 async fn client() -> Client {
     Client::try_default()

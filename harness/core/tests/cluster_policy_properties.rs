@@ -14,6 +14,11 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 const ADDRESSES: [&str; 4] = ["8.8.8.8", "172.18.0.2", "10.0.1.2", "192.168.1.9"];
+const PORTS: [(u16, Protocol); 3] = [
+    (80, Protocol::Tcp),
+    (53, Protocol::Udp),
+    (8080, Protocol::Tcp),
+];
 const NETWORKS: [&str; 5] = [
     "10.0.0.0/16",
     "10.0.1.0/24",
@@ -181,38 +186,6 @@ fn network_policies() -> impl Strategy<Value = Vec<NetworkPolicy>> {
     )
 }
 
-/// Every cell of the world: each pod to each pod and address, on a few ports and protocols.
-fn all_traffic(world: &World) -> Vec<Traffic> {
-    let mut targets: Vec<Target> = world
-        .pods
-        .iter()
-        .map(|p| Target::Pod(PodRef::new(&p.namespace, &p.name)))
-        .collect();
-    targets.extend(
-        ADDRESSES
-            .iter()
-            .map(|a| Target::Address(a.parse().expect("ip"))),
-    );
-    let mut cells = Vec::new();
-    for from in &world.pods {
-        for to in &targets {
-            for (port, protocol) in [
-                (80, Protocol::Tcp),
-                (53, Protocol::Udp),
-                (8080, Protocol::Tcp),
-            ] {
-                cells.push(Traffic {
-                    from: PodRef::new(&from.namespace, &from.name),
-                    to: to.clone(),
-                    port,
-                    protocol,
-                });
-            }
-        }
-    }
-    cells
-}
-
 fn oracle<'w>(
     world: &'w World,
     np: &[NetworkPolicy],
@@ -266,7 +239,7 @@ proptest! {
         let without = oracle(&world, &np, &admin);
         let with = oracle(&world, &np, &joined(&admin, &baseline));
         let mut checked = 0;
-        for t in all_traffic(&world) {
+        for t in all_traffic(&world, &ADDRESSES, &PORTS) {
             let (before, after) = (without.decide(&t).expect("known"), with.decide(&t).expect("known"));
             let (_, egress_np) = with.selecting_policies(&t.from).expect("known");
             if !egress_np.is_empty() {
@@ -296,7 +269,7 @@ proptest! {
         let world = xyz_world();
         let one = oracle(&world, &np1, &joined(&admin, &base1));
         let two = oracle(&world, &np2, &joined(&admin, &base2));
-        for t in all_traffic(&world) {
+        for t in all_traffic(&world, &ADDRESSES, &PORTS) {
             let (a, b) = (one.decide(&t).expect("known"), two.decide(&t).expect("known"));
             if is_admin(&a.egress) {
                 prop_assert_eq!(&a.egress, &b.egress, "{}", t);
@@ -331,7 +304,7 @@ proptest! {
         let base = joined(&admin, &baseline);
         let with = oracle(&world, &np, &joined(&base, std::slice::from_ref(&pass)));
         let without = oracle(&world, &np, &base);
-        for t in all_traffic(&world) {
+        for t in all_traffic(&world, &ADDRESSES, &PORTS) {
             prop_assert_eq!(with.allows(&t).expect("known"), without.allows(&t).expect("known"), "{}", t);
         }
     }
@@ -354,7 +327,7 @@ proptest! {
             })
             .collect();
         let (pass, accept) = (oracle(&world, &[], &admin), oracle(&world, &[], &accepting));
-        for t in all_traffic(&world) {
+        for t in all_traffic(&world, &ADDRESSES, &PORTS) {
             prop_assert_eq!(pass.allows(&t).expect("known"), accept.allows(&t).expect("known"), "{}", t);
         }
     }

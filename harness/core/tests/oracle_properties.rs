@@ -20,6 +20,13 @@ const ADDRESSES: [&str; 7] = [
     "8.8.8.8",
     "fd00::1",
 ];
+const PORTS: [(u16, Protocol); 5] = [
+    (80, Protocol::Tcp),
+    (53, Protocol::Udp),
+    (8080, Protocol::Tcp),
+    (443, Protocol::Tcp),
+    (9, Protocol::Sctp),
+];
 const BLOCKS: [(&str, &[&str]); 6] = [
     ("0.0.0.0/0", &["192.168.1.0/24"]),
     ("10.0.0.0/16", &["10.0.1.0/24", "10.0.3.3/32"]),
@@ -128,40 +135,6 @@ fn policies() -> impl Strategy<Value = Vec<NetworkPolicy>> {
     )
 }
 
-/// Every cell of the world: each pod to each pod and address, on a few ports and protocols.
-fn all_traffic(world: &World) -> Vec<Traffic> {
-    let mut targets: Vec<Target> = world
-        .pods
-        .iter()
-        .map(|p| Target::Pod(PodRef::new(&p.namespace, &p.name)))
-        .collect();
-    targets.extend(
-        ADDRESSES
-            .iter()
-            .map(|a| Target::Address(a.parse().expect("ip"))),
-    );
-    let mut cells = Vec::new();
-    for from in &world.pods {
-        for to in &targets {
-            for (port, protocol) in [
-                (80, Protocol::Tcp),
-                (53, Protocol::Udp),
-                (8080, Protocol::Tcp),
-                (443, Protocol::Tcp),
-                (9, Protocol::Sctp),
-            ] {
-                cells.push(Traffic {
-                    from: PodRef::new(&from.namespace, &from.name),
-                    to: to.clone(),
-                    port,
-                    protocol,
-                });
-            }
-        }
-    }
-    cells
-}
-
 /// An independent reading of a label selector (as JSON) against labels, for the properties.
 fn selects(selector: &Value, labels: &Labels) -> bool {
     let labels_ok = selector["matchLabels"].as_object().is_none_or(|m| {
@@ -263,7 +236,7 @@ proptest! {
         policies[k] = serde_json::from_value(json).expect("deserialize");
         let before = Oracle::new(&world, &before_policies, Profile::default()).expect("valid");
         let after = Oracle::new(&world, &policies, Profile::default()).expect("valid");
-        for t in all_traffic(&world) {
+        for t in all_traffic(&world, &ADDRESSES, &PORTS) {
             if before.allows(&t).expect("known") {
                 prop_assert!(after.allows(&t).expect("known"), "{t} became denied");
             }
@@ -276,7 +249,7 @@ proptest! {
     fn excepted_addresses_are_allowed_only_through_another_peer(policies in policies()) {
         let world = xyz_world();
         let oracle = Oracle::new(&world, &policies, Profile::default()).expect("valid");
-        for t in all_traffic(&world) {
+        for t in all_traffic(&world, &ADDRESSES, &PORTS) {
             let Target::Address(ip) = t.to else { continue };
             if world.pods.iter().any(|p| p.ip == ip && !p.host_network) {
                 continue; // a pod IP is judged as that pod
@@ -307,7 +280,7 @@ proptest! {
     fn unselected_pods_are_unrestricted(policies in policies()) {
         let world = xyz_world();
         let oracle = Oracle::new(&world, &policies, Profile::default()).expect("valid");
-        for t in all_traffic(&world) {
+        for t in all_traffic(&world, &ADDRESSES, &PORTS) {
             let d = oracle.decide(&t).expect("known");
             prop_assert_eq!(
                 d.egress == SideVerdict::NotIsolated,
@@ -340,7 +313,7 @@ proptest! {
         let mut reversed = policies.clone();
         reversed.reverse();
         let reversed = Oracle::new(&world, &reversed, profile).expect("valid");
-        for t in all_traffic(&world) {
+        for t in all_traffic(&world, &ADDRESSES, &PORTS) {
             let d = oracle.decide(&t).expect("known");
             prop_assert_eq!(d.allowed, oracle.allows(&t).expect("known"));
             prop_assert_eq!(d.allowed, d.egress.permits() && d.ingress.permits() || is_self(&t, &world) && !profile.policy_applies_to_self_traffic);
@@ -378,7 +351,7 @@ fn the_generators_produce_valid_policies_and_some_denials() {
         json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
     )];
     let oracle = Oracle::new(&world, &p, Profile::default()).expect("valid");
-    let denied = all_traffic(&world)
+    let denied = all_traffic(&world, &ADDRESSES, &PORTS)
         .iter()
         .filter(|t| !oracle.allows(t).expect("known"))
         .count();

@@ -21,6 +21,15 @@ pub fn netreach(args: &[&str]) -> Output {
         .expect("netreach runs")
 }
 
+/// Runs a future to completion on a runtime of its own (for kube calls from synchronous tests).
+pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

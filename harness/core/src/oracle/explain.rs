@@ -157,27 +157,15 @@ impl Oracle<'_> {
         t: &Resolved,
     ) {
         if let Some(ports) = &rule.ports {
-            let misses: Vec<String> = ports
-                .iter()
-                .map(|p| match p.admits(t.port, t.protocol, destination_ports) {
-                    Ok(()) => format!("{p}"),
-                    Err(miss) => format!("{p} ({miss})"),
-                })
-                .collect();
-            if !ports
-                .iter()
-                .any(|p| p.admits(t.port, t.protocol, destination_ports).is_ok())
-            {
-                let _ = write!(
-                    out,
-                    "ports {} do not include {}/{} -> no match",
-                    misses.join(", "),
-                    t.port,
-                    t.protocol
-                );
+            let outcomes = ports.iter().map(|p| {
+                (
+                    p.to_string(),
+                    p.admits(t.port, t.protocol, destination_ports),
+                )
+            });
+            if !write_ports_outcome(out, "ports", outcomes, t) {
                 return;
             }
-            let _ = write!(out, "ports include {}/{}; ", t.port, t.protocol);
         }
         let field = direction.peers_field();
         match &rule.peers {
@@ -263,6 +251,38 @@ impl Oracle<'_> {
             );
         }
     }
+}
+
+/// Writes `{word} include 80/TCP; ` when some entry matches (true), else `{word} A, B (why not) do not include
+/// 80/TCP -> no match` (false): the ports part of a rule's explanation.
+pub(crate) fn write_ports_outcome<M: std::fmt::Display>(
+    out: &mut String,
+    word: &str,
+    outcomes: impl Iterator<Item = (String, Result<(), M>)>,
+    t: &Resolved,
+) -> bool {
+    let mut matched = false;
+    let described: Vec<String> = outcomes
+        .map(|(entry, outcome)| match outcome {
+            Ok(()) => {
+                matched = true;
+                entry
+            }
+            Err(miss) => format!("{entry} ({miss})"),
+        })
+        .collect();
+    if matched {
+        let _ = write!(out, "{word} include {}/{}; ", t.port, t.protocol);
+    } else {
+        let _ = write!(
+            out,
+            "{word} {} do not include {}/{} -> no match",
+            described.join(", "),
+            t.port,
+            t.protocol
+        );
+    }
+    matched
 }
 
 /// `allowed by ns/p egress[0].to[1]`, or `no rule allows it: denied`, for a NetworkPolicy verdict.

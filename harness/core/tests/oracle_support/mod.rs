@@ -207,3 +207,31 @@ pub fn decide_layered(
         .decide(traffic)
         .expect("known pods")
 }
+
+/// Every cell of the world: each pod to each pod and to each of `addresses`, on each of `ports`.
+pub fn all_traffic(world: &World, addresses: &[&str], ports: &[(u16, Protocol)]) -> Vec<Traffic> {
+    let mut targets: Vec<Target> = world
+        .pods
+        .iter()
+        .map(|p| Target::Pod(PodRef::new(&p.namespace, &p.name)))
+        .collect();
+    targets.extend(
+        addresses
+            .iter()
+            .map(|a| Target::Address(a.parse().expect("ip"))),
+    );
+    let mut cells = Vec::new();
+    for from in &world.pods {
+        for to in &targets {
+            for &(port, protocol) in ports {
+                cells.push(Traffic {
+                    from: PodRef::new(&from.namespace, &from.name),
+                    to: to.clone(),
+                    port,
+                    protocol,
+                });
+            }
+        }
+    }
+    cells
+}

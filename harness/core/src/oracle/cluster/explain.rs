@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::super::Oracle;
 use super::super::SideVerdict;
 use super::super::evaluate::{Resolved, ResolvedTarget};
-use super::super::explain::{network_policy_outcome, show_labels};
+use super::super::explain::{network_policy_outcome, show_labels, write_ports_outcome};
 use super::super::peers::Endpoint;
 use super::super::policy::Direction;
 use super::super::profile::{Consulted, ProfileSwitch};
@@ -294,27 +294,12 @@ impl Oracle<'_> {
     ) {
         let ports = self.destination_ports(t.to);
         if let Some(protocols) = &rule.protocols {
-            if !protocols
+            let outcomes = protocols
                 .iter()
-                .any(|p| p.admits(t.port, t.protocol, ports).is_ok())
-            {
-                let misses: Vec<String> = protocols
-                    .iter()
-                    .map(|p| match p.admits(t.port, t.protocol, ports) {
-                        Ok(()) => p.to_string(),
-                        Err(miss) => format!("{p} ({miss})"),
-                    })
-                    .collect();
-                let _ = write!(
-                    out,
-                    "protocols {} do not include {}/{} -> no match",
-                    misses.join(", "),
-                    t.port,
-                    t.protocol
-                );
+                .map(|p| (p.to_string(), p.admits(t.port, t.protocol, ports)));
+            if !write_ports_outcome(out, "protocols", outcomes, t) {
                 return;
             }
-            let _ = write!(out, "protocols include {}/{}; ", t.port, t.protocol);
         }
         let field = direction.peers_field();
         let parts: Vec<String> = rule
