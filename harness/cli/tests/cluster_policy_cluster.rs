@@ -68,7 +68,7 @@ fn the_preflight_refuses_in_one_line_and_touches_nothing() {
     let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let (_dir, suite) = cluster_wide_copy();
     let before = namespaces();
-    let out = netreach(&["run", &suite]);
+    let out = netreach(&["-q", "run", &suite]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
