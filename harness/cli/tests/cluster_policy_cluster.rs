@@ -12,26 +12,33 @@ use support::{CLUSTER, block_on, netreach, repo, text};
 
 const CRD: &str = "clusternetworkpolicies.policy.networking.k8s.io";
 
-fn client() -> Client {
-    block_on(Client::try_default())
+async fn client() -> Client {
+    Client::try_default()
+        .await
         .expect("a cluster in KUBECONFIG (eval \"$(scripts/cluster env)\")")
 }
 
 fn crd_installed() -> bool {
-    let crds: Api<CustomResourceDefinition> = Api::all(client());
-    block_on(crds.get_opt(CRD)).expect("reading CRDs").is_some()
+    block_on(async {
+        let crds: Api<CustomResourceDefinition> = Api::all(client().await);
+        crds.get_opt(CRD).await.expect("reading CRDs").is_some()
+    })
 }
 
 fn namespaces() -> Vec<String> {
-    let api: Api<Namespace> = Api::all(client());
-    let mut names: Vec<String> = block_on(api.list(&ListParams::default()))
-        .expect("listing namespaces")
-        .items
-        .into_iter()
-        .filter_map(|n| n.metadata.name)
-        .collect();
-    names.sort();
-    names
+    block_on(async {
+        let api: Api<Namespace> = Api::all(client().await);
+        let mut names: Vec<String> = api
+            .list(&ListParams::default())
+            .await
+            .expect("listing namespaces")
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name)
+            .collect();
+        names.sort();
+        names
+    })
 }
 
 /// The battery's seed-story suite, with its Admin Deny widened to every namespace (`namespaces: {}`).
