@@ -55,10 +55,12 @@ pub struct Layout {
 
 impl Layout {
     /// Places every destination of the suite: a server where `server` says its pod runs (given the destination's
-    /// index), an outside destination at its address; one with no address is left out.
+    /// index), an outside destination at its address. One with no address is placed at its made-up stand-in when
+    /// `stand_ins` (planning: it is only computed with), else left out (a run: its cells are skipped).
     pub fn place_destinations<E>(
         &mut self,
         suite: &Suite,
+        stand_ins: bool,
         mut server: impl FnMut(usize, &Destination, &ServerDestination) -> Result<ServerPod, E>,
     ) -> Result<(), E> {
         for (index, destination) in suite.destinations.iter().enumerate() {
@@ -82,6 +84,17 @@ impl Layout {
                     address: *address,
                     port: *port,
                     path: path.clone(),
+                    node: None,
+                },
+                DestinationKind::External(ExternalDestination::Unavailable {
+                    stand_in,
+                    port,
+                    ..
+                }) if stand_ins => Endpoint {
+                    target: Target::Address(*stand_in),
+                    address: *stand_in,
+                    port: *port,
+                    path: "/".into(),
                     node: None,
                 },
                 DestinationKind::External(ExternalDestination::Unavailable { .. }) => continue,
@@ -234,8 +247,8 @@ pub fn cell_keys(suite: &Suite, layout: &Layout) -> Vec<CellKey> {
         .collect()
 }
 
-/// The key of the cell `pod` × `destination` on this layout: its port is the endpoint's, else the destination's,
-/// else 0 (an outside destination with no address).
+/// The key of the cell `pod` × `destination` on this layout: its port is the endpoint's, else the destination's
+/// (the suite's, so names do not depend on the environment).
 fn key_of(suite: &Suite, layout: &Layout, pod: &str, destination: &str) -> CellKey {
     let port = layout
         .destinations
@@ -246,9 +259,9 @@ fn key_of(suite: &Suite, layout: &Layout, pod: &str, destination: &str) -> CellK
                 .destinations
                 .iter()
                 .find(|d| d.name == destination)
-                .and_then(|d| d.port())
+                .map(Destination::port)
         })
-        .unwrap_or(0);
+        .unwrap_or_default();
     CellKey {
         from: pod.to_owned(),
         to: destination.to_owned(),

@@ -34,8 +34,9 @@ pub struct SyntheticDeployment {
 pub const PLAN_OWN_NAMESPACE: &str = "netreach-plan";
 
 /// Lays the suite out on one made-up node: source pods get 10.244.0.10+, server pods 10.244.0.100+, and
-/// hostNetwork servers the node's address — the placeholder they stand for, when one does, else 192.0.2.1.
-/// These addresses are only computed with, never contacted.
+/// hostNetwork servers the node's address — the placeholder they stand for, when one does, else 192.0.2.1 — and
+/// outside destinations whose address is unavailable here their made-up stand-in. These addresses are only
+/// computed with, never contacted.
 pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
     let node_address = suite
         .placeholders
@@ -95,7 +96,7 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
         );
     }
     // Nothing fails on a made-up node.
-    let Ok(()) = layout.place_destinations(suite, |j, destination, server| {
+    let Ok(()) = layout.place_destinations(suite, true, |j, destination, server| {
         let address = if server.host_network {
             node_address
         } else {
@@ -276,12 +277,7 @@ pub fn plan_suite(suite: &Suite) -> Result<Vec<PhasePlan>, OracleError> {
             .collect();
             Ok(PhasePlan {
                 name: phase.name.clone(),
-                policies: phase
-                    .cluster_policies
-                    .iter()
-                    .map(|m| m.name().to_owned())
-                    .chain(phase.policies.iter().map(|m| m.qualified_name()))
-                    .collect(),
+                policies: suite.policy_labels(phase),
                 expectation: match phase.expectation {
                     Expectation::Table(_) => "table",
                     Expectation::Oracle => "oracle",

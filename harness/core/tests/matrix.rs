@@ -1,10 +1,12 @@
 //! The matrix of a phase, built once for plan, run and the cargo-test listing: keys, skips, expectations (table
 //! or oracle), routes and implementation-defined switches, on a made-up layout and on one missing a source.
 
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
 use netreach_core::cell::{Observation, Reach};
-use netreach_core::matrix::{Cell, cell_keys, phase_cells};
+use netreach_core::matrix::{Cell, Layout, ServerPod, cell_keys, phase_cells};
+use netreach_core::oracle::Target;
 use netreach_core::plan::{resolved_policies, synthetic_deployment};
 use netreach_core::suite::{Suite, load_suite_with_env};
 
@@ -42,18 +44,71 @@ fn names(cells: &[Cell]) -> Vec<String> {
 }
 
 #[test]
-fn cells_come_in_suite_order_and_an_unavailable_destination_is_skipped() {
+fn cells_come_in_suite_order_and_an_unavailable_destination_is_planned_at_its_stand_in() {
     let suite = load("suites/metadata-access.yaml", &no_env);
     let deployment = synthetic_deployment(&suite);
     let keys: Vec<String> = cell_keys(&suite, &deployment.layout)
         .iter()
         .map(ToString::to_string)
         .collect();
-    assert_eq!(&keys[..2], ["pod1->metadata:32000", "pod1->web:8080"]);
-    assert!(keys[2].starts_with("pod1->internet:"));
+    // The names come from the suite alone: the internet cell is `:80` with or without the variable.
+    assert_eq!(
+        keys[..3],
+        [
+            "pod1->metadata:32000",
+            "pod1->web:8080",
+            "pod1->internet:80"
+        ]
+    );
     let phase = cells(&suite, 1);
     assert_eq!(names(&phase), keys);
+    // Planning judges the unavailable destination at its made-up documentation address.
     let internet = &phase[2];
+    assert_eq!(internet.skipped, None);
+    assert!(
+        internet.url.starts_with("http://198.51.100."),
+        "{}",
+        internet.url
+    );
+    assert!(internet.oracle.is_some());
+    // A table phase is judged against its table, and the oracle's verdict is kept beside it.
+    let metadata = &phase[0];
+    assert_eq!(metadata.expected, Some(Reach::Deny));
+    assert_eq!(metadata.table, Some(Reach::Deny));
+    assert_eq!(metadata.oracle.as_ref().unwrap().expected, Reach::Deny);
+    assert!(phase[1].url.starts_with("http://10.244.0.") && phase[1].url.ends_with(":8080/"));
+}
+
+/// A run lays out without stand-ins: the unavailable destination is left out, so its cells are skipped (never
+/// passed), with the same names as planned.
+#[test]
+fn without_stand_ins_an_unavailable_destination_is_skipped_under_the_same_name() {
+    let suite = load("suites/metadata-access.yaml", &no_env);
+    let deployment = synthetic_deployment(&suite);
+    let mut layout = Layout {
+        sources: deployment.layout.sources.clone(),
+        ..Layout::default()
+    };
+    let Ok(()) = layout.place_destinations(&suite, false, |_, destination, _| {
+        let placed = &deployment.layout.destinations[&destination.name];
+        let Target::Pod(pod) = &placed.target else {
+            unreachable!("a server is a pod")
+        };
+        Ok::<_, Infallible>(ServerPod {
+            pod: pod.clone(),
+            address: placed.address,
+            node: placed.node.clone(),
+        })
+    });
+    assert!(!layout.destinations.contains_key("internet"));
+    assert_eq!(
+        cell_keys(&suite, &layout),
+        cell_keys(&suite, &deployment.layout)
+    );
+    let policies = resolved_policies(&suite.phases[1], &deployment.placeholders);
+    let phase = phase_cells(&suite, 1, &layout, &deployment.world, &policies).unwrap();
+    let internet = &phase[2];
+    assert_eq!(internet.key.to_string(), "pod1->internet:80");
     assert!(
         internet
             .skipped
@@ -65,12 +120,6 @@ fn cells_come_in_suite_order_and_an_unavailable_destination_is_skipped() {
         (internet.url.as_str(), internet.oracle.is_none()),
         ("", true)
     );
-    // A table phase is judged against its table, and the oracle's verdict is kept beside it.
-    let metadata = &phase[0];
-    assert_eq!(metadata.expected, Some(Reach::Deny));
-    assert_eq!(metadata.table, Some(Reach::Deny));
-    assert_eq!(metadata.oracle.as_ref().unwrap().expected, Reach::Deny);
-    assert!(phase[1].url.starts_with("http://10.244.0.") && phase[1].url.ends_with(":8080/"));
     // The unobserved result of a skipped cell is a skip, never a pass.
     assert!(matches!(
         internet.unobserved(String::new()).observed,

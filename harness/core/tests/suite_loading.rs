@@ -245,6 +245,47 @@ fn a_server_port_name_that_is_not_an_iana_name_is_named() {
     );
 }
 
+/// Issue 16, defect 3: an unset optional outside address is planned with a made-up address (not left out), and
+/// the cell's port, which names the test, is the suite's whatever the environment holds.
+#[test]
+fn unset_optional_outside_address_is_planned_with_a_made_up_address_and_the_suites_port() {
+    let path = repo_root().join("suites/metadata-access.yaml");
+    let ports = |env: &dyn Fn(&str) -> Option<String>| {
+        let suite = load_suite_with_env(&path, env).unwrap();
+        let plans = netreach_core::plan::plan_suite(&suite).unwrap();
+        let cell = plans[1]
+            .cells
+            .iter()
+            .find(|c| c.from == "pod1" && c.to == "internet")
+            .unwrap()
+            .clone();
+        (cell.port, cell.expected, cell.explanation)
+    };
+    let (unset_port, unset_expected, unset_explanation) = ports(&no_env);
+    let (set_port, _, _) = ports(&outside_env);
+    assert_eq!((unset_port, set_port), (80, 80));
+    assert_eq!(unset_expected, Some(Reach::Allow));
+    assert!(
+        unset_explanation.contains("198.51.100."),
+        "{unset_explanation}"
+    );
+}
+
+/// A port that only the environment gives would make test names depend on it: refused, naming the field.
+#[test]
+fn a_port_from_the_environment_alone_is_refused() {
+    let with_port = |name: &str| {
+        (name == "NETREACH_OUTSIDE_ADDRS").then(|| "10.251.0.10 10.251.0.11:8080".to_owned())
+    };
+    let error = load_suite_with_env(&repo_root().join("suites/metadata-access.yaml"), &with_port)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("destinations[2].external.address: \"10.251.0.11:8080\" has port 8080"),
+        "{error}"
+    );
+}
+
 #[test]
 fn a_server_port_name_defaults_to_http_and_can_be_set() {
     let (_dir, suite) = seed_copy("metadata-access.yaml", |t| {
@@ -263,4 +304,93 @@ fn a_server_port_name_defaults_to_http_and_can_be_set() {
         })
         .collect();
     assert_eq!(names, ["http", "serve-80-tcp"]);
+}
+
+/// Issue 16, defect 6: a YAML 1.1 boolean as a label value in a manifest is named by its field path.
+#[test]
+fn yaml_boolean_label_value_in_a_manifest_names_the_field() {
+    let error = load_error("13_metadata-allow.yaml", |t| {
+        t.replace("role: metadata-accessor", "role: yes")
+    });
+    assert!(
+        error.contains(
+            "13_metadata-allow.yaml: spec.podSelector.matchLabels.role: invalid type: boolean `true`"
+        ),
+        "{error}"
+    );
+    assert!(error.contains("quote the value"), "{error}");
+}
+
+/// Issue 16, defect 6: invalid label keys and values in the suite and in manifests are found before any cluster
+/// call, naming the field.
+#[test]
+fn invalid_labels_are_named_by_field() {
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replace("labels: {app: pod2}", "labels: {app: \"bad value!\"}")
+    });
+    assert!(
+        error.contains(
+            "metadata-access.yaml: pods[1].labels.app: \"bad value!\" is not a valid label value"
+        ),
+        "{error}"
+    );
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replace("labels: {app: pod2}", "labels: {\"bad key\": pod2}")
+    });
+    assert!(
+        error.contains("pods[1].labels.bad key: \"bad key\" is not a valid label key"),
+        "{error}"
+    );
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replace(
+            "  - name: metadata-access\n",
+            "  - name: metadata-access\n    labels: {team: -x}\n",
+        )
+    });
+    assert!(error.contains("namespaces[0].labels.team"), "{error}");
+    let error = load_error("13_metadata-allow.yaml", |t| {
+        t.replace("role: metadata-accessor", "role: metadata accessor")
+    });
+    assert!(
+        error.contains(
+            "13_metadata-allow.yaml: spec.podSelector.matchLabels.role: \"metadata accessor\" is not a valid label value"
+        ),
+        "{error}"
+    );
+}
+
+/// Issue 16, defect 5: two manifests carrying the same policy name are told apart by their file.
+#[test]
+fn same_policy_name_from_two_files_names_the_file() {
+    let (dir, suite) = seed_copy("13_metadata-allow.yaml", |t| t);
+    let manifests = dir.path().join("manifests/metadata-access");
+    let v2 = std::fs::read_to_string(manifests.join("13_metadata-allow.yaml"))
+        .unwrap()
+        .replace("role: metadata-accessor", "app: pod2");
+    std::fs::write(manifests.join("allow-v2.yaml"), v2).unwrap();
+    // Phase 2 applies the allow as shipped, phase 3 the second version with the same name.
+    let text = std::fs::read_to_string(&suite)
+        .unwrap()
+        .replace(
+            "      - ../manifests/metadata-access/13_metadata-allow.yaml\n",
+            "      - ../manifests/metadata-access/allow-v2.yaml\n",
+        )
+        .replace(
+            "    policies: [../manifests/metadata-access/13_metadata-deny.yaml]\n",
+            "    policies: [../manifests/metadata-access/13_metadata-allow.yaml]\n",
+        );
+    std::fs::write(&suite, text).unwrap();
+    let suite = load_suite_with_env(&suite, &outside_env).unwrap();
+    let plans = netreach_core::plan::plan_suite(&suite).unwrap();
+    assert_eq!(
+        plans[1].policies,
+        ["metadata-access/metadata-allow from ../manifests/metadata-access/13_metadata-allow.yaml"]
+    );
+    assert_eq!(
+        plans[2].policies,
+        [
+            "metadata-access/metadata-deny",
+            "metadata-access/metadata-allow from ../manifests/metadata-access/allow-v2.yaml"
+        ]
+    );
 }

@@ -98,26 +98,30 @@ impl Runner<'_> {
         let mut layout = self.layout(&fixtures)?;
         let mut world = deployed_world(&self.client, &fixtures).await?;
         for placeholder in &self.suite.placeholders {
+            // An unavailable outside destination (its cells are skipped) keeps its made-up stand-in address.
             let real = layout
                 .destinations
                 .get(&placeholder.destination)
+                .map(|d| d.address)
+                .or_else(|| {
+                    let destination = self.suite.destinations.iter();
+                    destination
+                        .filter(|d| d.name == placeholder.destination)
+                        .find_map(|d| d.stand_in())
+                })
                 .ok_or_else(|| {
                     Error::Invalid(format!(
                         "placeholder destination {} has no address",
                         placeholder.destination
                     ))
                 })?;
-            applier
-                .placeholders
-                .insert(placeholder.address, real.address);
+            applier.placeholders.insert(placeholder.address, real);
         }
 
         let mut phases = Vec::new();
         let mut in_force: Vec<PolicyKey> = Vec::new();
         for (index, phase) in self.suite.phases.iter().enumerate() {
-            let names: Vec<String> = (phase.cluster_policies.iter().map(|m| m.name().to_owned()))
-                .chain(phase.policies.iter().map(|m| m.qualified_name()))
-                .collect();
+            let names = self.suite.policy_labels(phase);
             self.sink.emit(RunEvent::PhaseStarted {
                 index,
                 name: phase.name.clone(),
@@ -167,7 +171,7 @@ impl Runner<'_> {
             };
             layout.sources.insert(name.clone(), source);
         }
-        layout.place_destinations(self.suite, |_, destination, _| {
+        layout.place_destinations(self.suite, false, |_, destination, _| {
             let pod = fixtures.servers.get(&destination.name).ok_or_else(|| {
                 Error::Invalid(format!("server {} was not deployed", destination.name))
             })?;

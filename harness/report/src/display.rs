@@ -113,12 +113,8 @@ impl EventSink for TerminalDisplay {
                     Some(bar) => bar.println(text),
                     None => eprintln!("{text}"),
                 };
-                warn(
-                    "warning: the suite's hand-written tables contradict the oracle (see `netreach plan`):"
-                        .into(),
-                );
-                for line in lines {
-                    warn(format!("  {line}"));
+                for line in crate::plan::contradiction_warning(&lines) {
+                    warn(line);
                 }
             }
             RunEvent::Deploying { pods, servers } => self.status(format!(

@@ -86,3 +86,17 @@ impl<'a> PlanDocument<'a> {
         }
     }
 }
+
+/// The warning's lines (heading first), printed by `validate` and `run`, when hand-written cells contradict the
+/// oracle; none when nothing does.
+pub fn contradiction_warning(contradicted: &[String]) -> Vec<String> {
+    if contradicted.is_empty() {
+        return Vec::new();
+    }
+    std::iter::once(
+        "warning: the suite's hand-written tables contradict the oracle (see `netreach plan`):"
+            .to_owned(),
+    )
+    .chain(contradicted.iter().map(|line| format!("  {line}")))
+    .collect()
+}

@@ -4,6 +4,7 @@ pub mod cleanup;
 pub mod compare;
 pub mod conformance;
 pub mod explain;
+pub mod offline;
 pub mod ping;
 pub mod plan;
 pub mod run;

@@ -3,11 +3,12 @@
 use std::path::Path;
 
 use netreach_core::plan::plan_suite;
-use netreach_core::suite::load_suite;
 use netreach_report::plan::{PlanDocument, write_plan};
 
+use super::offline::load_for_planning;
+
 pub fn plan(path: &Path, json: bool) -> anyhow::Result<i32> {
-    let suite = load_suite(path)?;
+    let suite = load_for_planning(path)?;
     let plans = plan_suite(&suite)?;
     let mut out = std::io::stdout().lock();
     if json {

@@ -1,11 +1,19 @@
-//! `netreach validate`: load a suite and its manifests with no cluster, reporting the first problem.
+//! `netreach validate`: load a suite and its manifests with no cluster, reporting the first problem, and warn where
+//! its hand-written tables contradict the oracle (as `plan` and `run` do).
 
 use std::path::Path;
 
-use netreach_core::suite::load_suite;
+use netreach_core::plan::{contradictions, plan_suite};
+use netreach_report::plan::contradiction_warning;
+
+use super::offline::load_for_planning;
 
 pub fn validate(path: &Path) -> anyhow::Result<i32> {
-    let suite = load_suite(path)?;
+    let suite = load_for_planning(path)?;
+    let plans = plan_suite(&suite)?;
+    for line in contradiction_warning(&contradictions(&plans)) {
+        eprintln!("{line}");
+    }
     let cells: usize = suite.pods.len() * suite.destinations.len();
     println!(
         "{}: suite {} is valid: {} pods, {} destinations, {} phases, {} cells per phase",

@@ -1,4 +1,4 @@
-//! What the cluster test files share: the repository root, running the binary, and copies of the seed suite.
+//! What the CLI test files share: the repository root, running the binary, and copies of the seed suite.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::path::{Path, PathBuf};
@@ -14,11 +14,15 @@ pub fn repo() -> PathBuf {
 
 /// Runs the binary from the repository root, so relative paths such as `suites/…` resolve there.
 pub fn netreach(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netreach"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .expect("netreach runs")
+    netreach_with(args, |_| {})
+}
+
+/// [`netreach`] with the command adjusted first (environment variables, for instance).
+pub fn netreach_with(args: &[&str], adjust: impl FnOnce(&mut Command)) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_netreach"));
+    command.current_dir(repo()).args(args);
+    adjust(&mut command);
+    command.output().expect("netreach runs")
 }
 
 /// Runs a future to completion on a runtime of its own (for kube calls from synchronous tests).

@@ -5,6 +5,7 @@ use std::fmt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::error::Invalid;
+use crate::names::{check_label_key, check_label_value};
 use crate::world::Labels;
 
 /// A compiled Kubernetes label selector: all requirements must hold (an empty one matches everything).
@@ -41,6 +42,9 @@ impl Selector {
     pub(crate) fn compile(selector: &LabelSelector, field: &str) -> Result<Self, Invalid> {
         let mut requirements = Vec::new();
         for (key, value) in selector.match_labels.iter().flatten() {
+            check_label_key(key)
+                .and_then(|()| check_label_value(value))
+                .map_err(|m| Invalid::new(format!("{field}.matchLabels.{key}"), m))?;
             requirements.push(Requirement {
                 key: key.clone(),
                 op: Operator::In(vec![value.clone()]),
@@ -77,6 +81,11 @@ impl Selector {
             };
             if expression.key.is_empty() {
                 return Err(Invalid::new(format!("{here}.key"), "key is empty"));
+            }
+            check_label_key(&expression.key).map_err(|m| Invalid::new(format!("{here}.key"), m))?;
+            for (v, value) in expression.values.iter().flatten().enumerate() {
+                check_label_value(value)
+                    .map_err(|m| Invalid::new(format!("{here}.values[{v}]"), m))?;
             }
             requirements.push(Requirement {
                 key: expression.key.clone(),

@@ -20,6 +20,26 @@ pub fn expand(template: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<St
     Ok(out)
 }
 
+/// The port written in an address template (80 when none is): what cell names use, whatever the environment holds.
+/// Each `${...}` stands for a bare address here.
+pub fn written_port(template: &str) -> u16 {
+    ["192.0.2.1", "2001:db8::1"]
+        .iter()
+        .find_map(|stand_in| {
+            let mut text = String::new();
+            let mut rest = template;
+            while let Some(start) = rest.find("${") {
+                let end = rest[start..].find('}')? + start;
+                text.push_str(&rest[..start]);
+                text.push_str(stand_in);
+                rest = &rest[end + 1..];
+            }
+            text.push_str(rest);
+            parse_endpoint(&text).ok().map(|e| e.port)
+        })
+        .unwrap_or(80)
+}
+
 fn lookup(reference: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
     let (name, index) = match reference.split_once('[') {
         Some((name, index)) => {
@@ -115,6 +135,15 @@ mod tests {
                 .unwrap_err()
                 .contains("NOPE is not set")
         );
+    }
+
+    #[test]
+    fn the_written_port_ignores_the_environment() {
+        assert_eq!(written_port("${OUT[1]}"), 80);
+        assert_eq!(written_port("${OUT[1]}:8080"), 8080);
+        assert_eq!(written_port("http://${OUT[0]}:81/x"), 81);
+        assert_eq!(written_port("[${V6}]:82"), 82);
+        assert_eq!(written_port("10.0.0.1:83"), 83);
     }
 
     #[test]

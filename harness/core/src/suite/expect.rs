@@ -5,16 +5,17 @@ use std::collections::BTreeMap;
 use crate::cell::Reach;
 
 /// Parses a table whose first row is a corner label followed by destination names, then one row per pod.
-/// Every pod and every destination must appear exactly once.
+/// Every pod and every destination must appear exactly once; `#` comments are ignored.
 pub fn parse_table(
     text: &str,
     pods: &[&str],
     destinations: &[&str],
 ) -> Result<BTreeMap<(String, String), Reach>, String> {
+    // `#` starts a comment, on a line of its own or at the end of a row (names and symbols never contain it).
     let mut lines = text
         .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+        .map(|line| line.split('#').next().unwrap_or_default().trim())
+        .filter(|l| !l.is_empty());
     let header: Vec<&str> = lines
         .next()
         .ok_or("empty table: expected a header row of destination names")?
@@ -79,6 +80,19 @@ mod tests {
         .unwrap();
         assert_eq!(table[&("pod1".into(), "metadata".into())], Reach::Deny);
         assert_eq!(table[&("pod2".into(), "metadata".into())], Reach::Allow);
+        assert_eq!(table[&("pod2".into(), "web".into())], Reach::Deny);
+    }
+
+    #[test]
+    fn comments_on_their_own_lines_and_after_rows_are_ignored() {
+        let table = parse_table(
+            "# who reaches what\nfrom metadata web  # columns\n  # pod1 first\npod1 X .   # denied by the deny\npod2 . X#tight\n",
+            &["pod1", "pod2"],
+            &["metadata", "web"],
+        )
+        .unwrap();
+        assert_eq!(table.len(), 4);
+        assert_eq!(table[&("pod1".into(), "metadata".into())], Reach::Deny);
         assert_eq!(table[&("pod2".into(), "web".into())], Reach::Deny);
     }
 

@@ -1,38 +1,65 @@
 //! Reading a suite file into a validated [`Suite`]: every error names the file and the field.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use super::address::{expand, parse_endpoint};
+use super::address::{expand, parse_endpoint, written_port};
 use super::error::{SuiteError, from_yaml};
 use super::expect::parse_table;
 use super::manifest::load_policies;
 use super::model::*;
 use super::spec::*;
+use crate::names::{check_dns_label, check_labels, check_port_name};
 use crate::oracle::{Oracle, OracleError, Profile};
 use crate::placeholder::resolve_cluster_placeholders;
+use crate::world::Labels;
 use crate::world::World;
 
-/// Loads a suite, expanding `${VAR}` references in outside addresses from the process environment.
+/// Loads a suite for a run, expanding `${VAR}` references in outside addresses from the process environment.
 pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
     load_suite_with_env(path, &|name| std::env::var(name).ok())
 }
 
-/// Loads a suite with an explicit environment (for tests and for `plan`).
+/// Loads a suite for a run with an explicit environment (for tests): an outside address that cannot be resolved is
+/// an error, unless it is `optional`.
 pub fn load_suite_with_env(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Suite, SuiteError> {
+    load(path, env, false)
+}
+
+/// Loads a suite for planning (`plan`, `validate`, `explain`, listing test names), which contacts nothing: every
+/// outside address that cannot be resolved here is planned with a made-up one ([`Suite::stand_in_notes`]).
+pub fn load_suite_for_planning(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Suite, SuiteError> {
+    load(path, env, true)
+}
+
+fn load(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    planning: bool,
+) -> Result<Suite, SuiteError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| SuiteError::new(path, "(file)", e.to_string()))?;
     let spec: SuiteSpec = serde_saphyr::from_str(&text).map_err(|e| from_yaml(path, e))?;
-    Loader { path, env }.suite(spec)
+    Loader {
+        path,
+        env,
+        planning,
+    }
+    .suite(spec)
 }
 
 struct Loader<'a> {
     path: &'a Path,
     env: &'a dyn Fn(&str) -> Option<String>,
+    /// Nothing is contacted: unresolvable outside addresses get made-up ones instead of failing.
+    planning: bool,
 }
 
 impl Loader<'_> {
@@ -47,7 +74,8 @@ impl Loader<'_> {
         let namespaces = self.namespaces(&spec.namespaces)?;
         let namespace_names: Vec<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
         let pods = self.pods(&spec.pods, &namespace_names)?;
-        let destinations = self.destinations(&spec.destinations, &namespace_names)?;
+        let destinations =
+            self.destinations(&spec.destinations, &namespace_names, &spec.placeholders)?;
         let placeholders = self.placeholders(&spec, &destinations)?;
         let pod_names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
         let destination_names: Vec<&str> = destinations.iter().map(|d| d.name.as_str()).collect();
@@ -118,6 +146,11 @@ impl Loader<'_> {
         Ok(out.into_iter().collect())
     }
 
+    /// Label keys and values as the API server checks them, before any cluster call.
+    fn labels(&self, field: &str, labels: &Labels) -> Result<(), SuiteError> {
+        check_labels(labels).map_err(|(key, message)| self.err(format!("{field}.{key}"), message))
+    }
+
     fn namespaces(&self, specs: &[NamespaceSpec]) -> Result<Vec<SuiteNamespace>, SuiteError> {
         if specs.is_empty() {
             return Err(self.err("namespaces", "at least one namespace is needed"));
@@ -135,6 +168,7 @@ impl Loader<'_> {
                         format!("duplicate namespace {:?}", ns.name),
                     ));
                 }
+                self.labels(&format!("namespaces[{i}].labels"), &ns.labels)?;
                 Ok(SuiteNamespace {
                     name: ns.name.clone(),
                     labels: ns.labels.clone(),
@@ -177,6 +211,7 @@ impl Loader<'_> {
                 }
                 let namespace =
                     self.namespace_of(format!("pods[{i}].namespace"), &pod.namespace, namespaces)?;
+                self.labels(&format!("pods[{i}].labels"), &pod.labels)?;
                 Ok(FixturePod {
                     name: pod.name.clone(),
                     namespace,
@@ -192,6 +227,7 @@ impl Loader<'_> {
         &self,
         specs: &[DestinationSpec],
         namespaces: &[&str],
+        placeholders: &BTreeMap<String, String>,
     ) -> Result<Vec<Destination>, SuiteError> {
         if specs.is_empty() {
             return Err(self.err("destinations", "at least one destination is needed"));
@@ -210,6 +246,7 @@ impl Loader<'_> {
             }
             let kind = match (&dest.server, &dest.external) {
                 (Some(server), None) => {
+                    self.labels(&field("server.labels"), &server.labels)?;
                     if server.port == 0 {
                         return Err(self.err(field("server.port"), "must be 1-65535"));
                     }
@@ -240,7 +277,16 @@ impl Loader<'_> {
                     })
                 }
                 (None, Some(external)) => {
-                    DestinationKind::External(self.external(&field("external.address"), external)?)
+                    // A placeholder standing for it gives the stand-in's family.
+                    let v6 = placeholders.iter().any(|(address, name)| {
+                        name == &dest.name && address.parse::<IpAddr>().is_ok_and(|a| a.is_ipv6())
+                    });
+                    let stand_in = stand_in_address(i, v6);
+                    DestinationKind::External(self.external(
+                        &field("external.address"),
+                        external,
+                        stand_in,
+                    )?)
                 }
                 _ => {
                     return Err(self.err(
@@ -257,25 +303,41 @@ impl Loader<'_> {
         Ok(out)
     }
 
+    /// An outside address; its port is the one written in the suite (default 80), whatever the environment holds.
     fn external(
         &self,
         field: &str,
         spec: &ExternalSpec,
+        stand_in: IpAddr,
     ) -> Result<ExternalDestination, SuiteError> {
+        let port = written_port(&spec.address);
         match expand(&spec.address, self.env) {
             Ok(text) => {
                 let endpoint = parse_endpoint(&text).map_err(|m| self.err(field, m))?;
+                if endpoint.port != port {
+                    return Err(self.err(
+                        field,
+                        format!(
+                            "{text:?} has port {}, the suite's address {:?} gives {port}: write the port in the \
+                             suite and leave it out of the variable (test names must not depend on the environment)",
+                            endpoint.port, spec.address
+                        ),
+                    ));
+                }
                 Ok(ExternalDestination::Resolved {
                     address: endpoint.address,
-                    port: endpoint.port,
+                    port,
                     path: endpoint.path,
                 })
             }
-            Err(reason) if spec.optional => Ok(ExternalDestination::Unavailable {
+            Err(reason) if spec.optional || self.planning => Ok(ExternalDestination::Unavailable {
                 reason: match &spec.skip_reason {
                     Some(why) => format!("{why} ({reason})"),
                     None => reason,
                 },
+                port,
+                optional: spec.optional,
+                stand_in,
             }),
             Err(reason) => Err(self.err(field, reason)),
         }
@@ -293,17 +355,8 @@ impl Loader<'_> {
                 let address: IpAddr = address
                     .parse()
                     .map_err(|_| self.err(&field, format!("{address:?} is not an IP address")))?;
-                let target = destinations
-                    .iter()
-                    .find(|d| &d.name == destination)
-                    .ok_or_else(|| {
-                        self.err(&field, format!("no destination named {destination:?}"))
-                    })?;
-                if let Some(reason) = target.skip_reason() {
-                    return Err(self.err(
-                        &field,
-                        format!("destination {destination:?} is unavailable: {reason}"),
-                    ));
+                if !destinations.iter().any(|d| &d.name == destination) {
+                    return Err(self.err(&field, format!("no destination named {destination:?}")));
                 }
                 Ok(Placeholder {
                     address,
@@ -449,37 +502,13 @@ fn check_policies(
     }
 }
 
-/// Lowercase letters, digits and '-', not first nor last, 1 to `max` long: the shape of DNS labels and port names.
-fn label_shaped(name: &str, max: usize) -> bool {
-    (1..=max).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
-
-/// A container port name (IANA_SVC_NAME): label-shaped, at most 15, with a letter and no '--'.
-fn check_port_name(name: &str) -> Result<(), String> {
-    if label_shaped(name, 15)
-        && name.bytes().any(|b| b.is_ascii_lowercase())
-        && !name.contains("--")
-    {
-        Ok(())
+/// The made-up address of the `index`-th destination when its outside address is unavailable: in the documentation
+/// ranges (198.51.100.0/24, 2001:db8::/32), so it is only computed with, never contacted.
+fn stand_in_address(index: usize, v6: bool) -> IpAddr {
+    let host = u8::try_from(index + 1).unwrap_or(u8::MAX);
+    if v6 {
+        IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, u16::from(host)))
     } else {
-        Err(format!(
-            "{name:?} is not a port name (1-15 lowercase letters, digits and '-', with a letter)"
-        ))
-    }
-}
-
-/// Kubernetes names of namespaces, pods and our destinations: a DNS label.
-fn check_dns_label(name: &str) -> Result<(), String> {
-    if label_shaped(name, 63) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name:?} is not a DNS label (lowercase letters, digits, '-', at most 63)"
-        ))
+        IpAddr::V4(Ipv4Addr::new(198, 51, 100, host))
     }
 }

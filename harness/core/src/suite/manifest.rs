@@ -53,8 +53,8 @@ pub fn load_policies(path: &Path, default_namespace: &str) -> Result<LoadedPolic
                 format!("expected NetworkPolicy or ClusterNetworkPolicy, got {kind:?}"),
             ));
         }
-        let mut policy: NetworkPolicy = serde_json::from_value(document.clone())
-            .map_err(|e| SuiteError::new(path, at("(document)"), e.to_string()))?;
+        let mut policy: NetworkPolicy = serde_path_to_error::deserialize(document.clone())
+            .map_err(|e| type_error(path, &at, &e))?;
         let reparsed = serde_json::to_value(&policy)
             .map_err(|e| SuiteError::new(path, at("(document)"), e.to_string()))?;
         if let Some(field) = first_unknown_field(&document, &reparsed, "") {
@@ -124,6 +124,25 @@ fn cluster_document(
         ));
     }
     Ok(policy)
+}
+
+/// A value of the wrong type, named by its field path. A YAML 1.1 boolean (`yes`, `on`, ...) where a string belongs
+/// is read as a boolean, as kubectl reads it, and the API server rejects it too: the message says to quote it.
+fn type_error(
+    path: &Path,
+    at: &dyn Fn(&str) -> String,
+    error: &serde_path_to_error::Error<serde_json::Error>,
+) -> SuiteError {
+    let field = error.path().to_string();
+    let field = if field == "." { "(document)" } else { &field };
+    let inner = error.inner().to_string();
+    let message =
+        if inner.starts_with("invalid type: boolean") && inner.ends_with("expected a string") {
+            format!("{inner} (YAML reads yes/no/true/false/on/off as booleans: quote the value)")
+        } else {
+            inner
+        };
+    SuiteError::new(path, at(field), message)
 }
 
 /// The first key present in `input` but dropped by the typed round trip: a field the API does not know.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
@@ -29,6 +29,52 @@ pub struct Suite {
 }
 
 impl Suite {
+    /// Outside destinations planned with a made-up address, each with a line saying so (for `plan`, `validate`).
+    pub fn stand_in_notes(&self) -> Vec<String> {
+        self.destinations
+            .iter()
+            .filter_map(|d| match &d.kind {
+                DestinationKind::External(ExternalDestination::Unavailable {
+                    reason,
+                    optional,
+                    stand_in,
+                    ..
+                }) => Some(format!(
+                    "destination {}: {reason}; planned with the made-up address {stand_in} (never contacted); {}",
+                    d.name,
+                    if *optional {
+                        "a run skips its cells"
+                    } else {
+                        "`netreach run` needs the address"
+                    }
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The phase's policies for headings and reports: `namespace/name`, followed by ` from FILE` (relative to the
+    /// suite) when another manifest of the suite carries the same name, so two versions of a policy are told apart.
+    pub fn policy_labels(&self, phase: &Phase) -> Vec<String> {
+        let base = self.path.parent().unwrap_or(Path::new(""));
+        let cluster = phase.cluster_policies.iter().map(|m| m.name().to_owned());
+        let namespaced = phase.policies.iter().map(|manifest| {
+            let name = manifest.qualified_name();
+            let ambiguous = self
+                .phases
+                .iter()
+                .flat_map(|p| &p.policies)
+                .any(|other| other.qualified_name() == name && other.path != manifest.path);
+            if ambiguous {
+                let file = manifest.path.strip_prefix(base).unwrap_or(&manifest.path);
+                format!("{name} from {}", file.display())
+            } else {
+                name
+            }
+        });
+        cluster.chain(namespaced).collect()
+    }
+
     /// Index of the phase at whose start `pod` is created (`None`: deployed before the first phase).
     pub fn created_in_index(&self, pod: &FixturePod) -> Option<usize> {
         let phase = pod.created_in.as_deref()?;
@@ -97,23 +143,43 @@ pub enum ExternalDestination {
         port: u16,
         path: String,
     },
-    /// Optional and not resolvable here: its cells are skipped with this reason.
-    Unavailable { reason: String },
+    /// Not resolvable here (an unset variable): a run skips its cells with this reason (only `optional` ones; a
+    /// required one is an error when loading for a run), and planning computes with the made-up `stand_in`, a
+    /// documentation address that is never contacted.
+    Unavailable {
+        reason: String,
+        port: u16,
+        optional: bool,
+        stand_in: IpAddr,
+    },
 }
 
 impl Destination {
-    /// The port a probe connects to, when known before deployment.
-    pub fn port(&self) -> Option<u16> {
+    /// The port a probe connects to: the suite's (or the default), never the environment's, so cell and test names
+    /// are the same wherever the suite is loaded.
+    pub fn port(&self) -> u16 {
         match &self.kind {
-            DestinationKind::Server(server) => Some(server.port),
-            DestinationKind::External(ExternalDestination::Resolved { port, .. }) => Some(*port),
-            DestinationKind::External(ExternalDestination::Unavailable { .. }) => None,
+            DestinationKind::Server(server) => server.port,
+            DestinationKind::External(ExternalDestination::Resolved { port, .. })
+            | DestinationKind::External(ExternalDestination::Unavailable { port, .. }) => *port,
         }
     }
 
     pub fn skip_reason(&self) -> Option<&str> {
         match &self.kind {
-            DestinationKind::External(ExternalDestination::Unavailable { reason }) => Some(reason),
+            DestinationKind::External(ExternalDestination::Unavailable { reason, .. }) => {
+                Some(reason)
+            }
+            _ => None,
+        }
+    }
+
+    /// The made-up address an unavailable outside destination is planned with (and its placeholders resolve to).
+    pub fn stand_in(&self) -> Option<IpAddr> {
+        match &self.kind {
+            DestinationKind::External(ExternalDestination::Unavailable { stand_in, .. }) => {
+                Some(*stand_in)
+            }
             _ => None,
         }
     }

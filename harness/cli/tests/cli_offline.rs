@@ -1,0 +1,84 @@
+//! The binary's commands that contact no cluster (`validate`, `plan`) and input errors found before any cluster
+//! call: these tests need no cluster and point KUBECONFIG nowhere to prove it.
+
+mod support;
+
+use support::{netreach_with, seed_copy, text};
+
+/// No cluster: a kubeconfig that does not exist, and no outside addresses.
+fn offline(command: &mut std::process::Command) {
+    command
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env_remove("NETREACH_OUTSIDE_ADDRS")
+        .env_remove("NETREACH_OUTSIDE_ADDRS6");
+}
+
+/// Issue 16, defect 2: `validate` warns, as `plan` and `run` do, when a hand-written table contradicts the oracle.
+#[test]
+fn validate_warns_where_the_table_contradicts_the_oracle() {
+    let (_dir, suite) = seed_copy("metadata-access.yaml", |t| {
+        t.replacen(
+            "      pod1  X        .   .\n",
+            "      pod1  .        .   .\n",
+            1,
+        )
+    });
+    let out = netreach_with(&["validate", &suite], offline);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(text(&out.stdout).contains("is valid"));
+    assert!(
+        stderr.contains("warning: the suite's hand-written tables contradict the oracle"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("phase metadata-deny: pod1->metadata: the table says ., the oracle says X"),
+        "{stderr}"
+    );
+}
+
+/// Issue 16, defect 3: with no outside addresses, `plan` and `validate` plan the outside destinations with made-up
+/// addresses and say so (required ones too: neither command contacts anything).
+#[test]
+fn plan_and_validate_make_up_unset_outside_addresses_and_say_so() {
+    for command in ["plan", "validate"] {
+        let out = netreach_with(&[command, "suites/conformance/except.yaml"], offline);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{command}: {stderr}");
+        assert!(
+            stderr.contains(
+                "note: destination meta: environment variable NETREACH_OUTSIDE_ADDRS is not set; planned with \
+                 the made-up address 198.51.100.1 (never contacted)"
+            ),
+            "{command}: {stderr}"
+        );
+    }
+    let out = netreach_with(&["plan", "suites/metadata-access.yaml"], offline);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("internet:80"), "{stdout}");
+    assert!(
+        text(&out.stderr).contains("destination internet: ")
+            && text(&out.stderr).contains("a run skips its cells"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Issue 16, defect 6: an invalid label value in the suite is one line naming file and field, exit 2, before any
+/// cluster call (the kubeconfig does not even exist).
+#[test]
+fn invalid_label_in_the_suite_fails_before_any_cluster_call() {
+    let (_dir, suite) = seed_copy("metadata-access.yaml", |t| {
+        t.replace("labels: {app: pod2}", "labels: {app: \"bad value!\"}")
+    });
+    let out = netreach_with(&["run", &suite], offline);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "metadata-access.yaml: pods[1].labels.app: \"bad value!\" is not a valid label value"
+        ),
+        "{stderr}"
+    );
+}
