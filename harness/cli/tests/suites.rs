@@ -1,7 +1,8 @@
 //! `cargo test` over the suites in `suites/`: one trial per cell, named `suite/phase/from->to:port`.
 //!
-//! Each suite whose trials pass the filter is run once against the cluster of `KUBECONFIG`; the trials then compare
-//! its cells. Without a cluster every trial fails with the reason. A skipped cell is an ignored trial, never a pass.
+//! Trial names come from `plan` alone (no cluster, no environment), so `--list` contacts nothing. Each suite with a
+//! trial passing the filter is then run once against the cluster of `KUBECONFIG`, and the trials compare its cells.
+//! Without a cluster every selected trial fails with the reason. A skipped cell is an ignored trial, never a pass.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use netreach_core::cell::{CellKey, CellResult, CellStatus};
 use netreach_core::matrix::cell_keys;
 use netreach_core::plan::synthetic_deployment;
 use netreach_core::results::RunReport;
-use netreach_core::suite::{Suite, load_suite};
+use netreach_core::suite::{Suite, load_suite, load_suite_for_planning};
 use netreach_core::verdict::Verdict;
 use netreach_kube::{FixtureImages, Mode, Outcome, RunOptions, connect, new_run_id, run_session};
 use netreach_report::assess::phase_verdicts;
@@ -24,15 +25,18 @@ fn main() {
     let mut trials = Vec::new();
     let mut to_run = Vec::new();
     for path in suite_files() {
-        match load_suite(&path) {
-            Ok(suite) => {
-                let names: Vec<(String, String, CellKey)> = planned_cells(&suite);
+        match planned_cells(&path) {
+            Ok(names) if args.list => trials.extend(
+                names
+                    .into_iter()
+                    .map(|(name, _, _)| Trial::test(name, || Ok(()))),
+            ),
+            Ok(names) => {
                 if names.iter().any(|(name, _, _)| selected(&args, name)) {
-                    to_run.push((suite, names));
+                    to_run.push((path, names));
                 }
             }
-            Err(error) => {
-                let message = error.to_string();
+            Err(message) => {
                 trials.push(Trial::test(format!("load/{}", path.display()), move || {
                     Err(message.into())
                 }));
@@ -43,8 +47,11 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    for (suite, names) in to_run {
-        let report: Result<RunReport, String> = runtime.block_on(run_suite(&suite));
+    for (path, names) in to_run {
+        let report: Result<RunReport, String> = match load_suite(&path) {
+            Ok(suite) => runtime.block_on(run_suite(&suite)),
+            Err(error) => Err(error.to_string()),
+        };
         if let Ok(report) = &report {
             for (index, phase) in report.phases.iter().enumerate() {
                 let verdicts = phase_verdicts(&report.suite, phase, &Baseline::default());
@@ -100,10 +107,13 @@ fn check(cell: Option<CellResult>, run_error: Option<String>) -> Result<(), Fail
     }
 }
 
-/// `(trial name, phase, cell key)` of every cell, from the suite alone (laid out as `netreach plan` does).
-fn planned_cells(suite: &Suite) -> Vec<(String, String, CellKey)> {
-    let keys = cell_keys(suite, &synthetic_deployment(suite).layout);
-    suite
+/// `(trial name, phase, cell key)` of every cell, from the suite alone laid out as `netreach plan` does: no cluster,
+/// and outside addresses the environment lacks are made up, so the names never depend on where they are listed.
+fn planned_cells(path: &Path) -> Result<Vec<(String, String, CellKey)>, String> {
+    let suite: Suite = load_suite_for_planning(path, &|name| std::env::var(name).ok())
+        .map_err(|e| e.to_string())?;
+    let keys = cell_keys(&suite, &synthetic_deployment(&suite).layout);
+    Ok(suite
         .phases
         .iter()
         .flat_map(|phase| {
@@ -112,7 +122,7 @@ fn planned_cells(suite: &Suite) -> Vec<(String, String, CellKey)> {
                 (name, phase.name.clone(), key.clone())
             })
         })
-        .collect()
+        .collect())
 }
 
 /// The same selection libtest-mimic applies, so suites with no selected trial are not run at all.
