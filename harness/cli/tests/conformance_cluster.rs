@@ -159,3 +159,43 @@ fn a_pod_created_under_an_existing_deny_is_denied_from_its_first_probe() {
     // The control: the pod not selected by the egress deny reaches the outside address from its first probe.
     assert_eq!(cell(1, "late-in->inet:80")["status"], "pass");
 }
+
+/// Issue 11, acceptance 4: with no outside addresses the battery skips their cells, says why, and passes.
+#[test]
+fn without_outside_addresses_those_cells_are_skipped_counted_and_explained() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = support::netreach_with(
+        &[
+            "conformance",
+            "--tags",
+            "metadata",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        |command| {
+            command.env_remove("NETREACH_OUTSIDE_ADDRS");
+        },
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("conformance summary (conformant)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "cells of 1 suite (metadata): no outside address on this cluster (environment variable \
+             NETREACH_OUTSIDE_ADDRS is not set)"
+        ),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let totals = &json["summary"]["totals"];
+    // metadata and internet for 3 pods in 4 phases, and the IPv6 cells as before.
+    assert!(totals["skipped"].as_u64().unwrap() >= 24 + 12, "{totals}");
+    assert!(totals["passed"].as_u64().unwrap() > 0, "{totals}");
+    assert_eq!(totals["failed"], 0);
+    assert_eq!(totals["errors"], 0);
+}

@@ -321,3 +321,30 @@ fn reports_of_another_schema_are_refused() {
     );
     assert!(ConformanceReport::from_json("{}").is_err());
 }
+
+/// Issue 11, acceptance 4: on a cluster without outside addresses every battery suite still loads; the outside
+/// destinations are unavailable with the reason, so a run skips (and counts) their cells instead of exiting 2.
+#[test]
+fn the_battery_loads_without_outside_addresses_and_skips_those_cells() {
+    let dir = repo_root().join("suites/conformance");
+    let mut unavailable = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let suite = load_suite_with_env(&path, &|_| None).unwrap_or_else(|e| panic!("{e}"));
+        for destination in &suite.destinations {
+            if let Some(reason) = destination.skip_reason() {
+                assert!(
+                    reason.contains("is not set"),
+                    "{}: {reason}",
+                    destination.name
+                );
+                unavailable += 1;
+            }
+        }
+    }
+    // Ten outside destinations across the battery, and the IPv6 one.
+    assert_eq!(unavailable, 11);
+}

@@ -1,9 +1,10 @@
 //! Rendering of the conformance battery: the Markdown report a vendor can publish, the terminal summary, and the
 //! text of `netreach compare`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use netreach_core::conformance::{Choice, Comparison, ConformanceReport};
+use netreach_core::conformance::{CellReport, Choice, Comparison, ConformanceReport};
 use netreach_core::verdict::{Status, Tally};
 
 /// `N passed, N failed`, then known deviations, implementation-defined, errors and skipped when there are any.
@@ -88,8 +89,48 @@ pub fn summary_text(report: &ConformanceReport) -> String {
     for choice in &report.implementation_defined {
         let _ = writeln!(out, "  implementation-defined {}", choice_line(choice));
     }
+    for (reason, (cells, suites)) in skip_reasons(report) {
+        let _ = writeln!(
+            out,
+            "  skipped {cells} cells of {} ({}): {reason}",
+            plural(suites.len(), "suite"),
+            suites.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
     let _ = write!(out, "{}", tally_text(&report.summary.totals));
     out
+}
+
+/// Why cells were skipped: each reason with its number of cells and the suites they belong to.
+fn skip_reasons(report: &ConformanceReport) -> BTreeMap<String, (usize, BTreeSet<&str>)> {
+    let mut reasons: BTreeMap<String, (usize, BTreeSet<&str>)> = BTreeMap::new();
+    for suite in &report.suites {
+        for cell in suite.phases.iter().flat_map(|p| &p.cells) {
+            if cell.status != Status::Skipped {
+                continue;
+            }
+            let entry = reasons.entry(skip_reason(cell)).or_default();
+            entry.0 += 1;
+            entry.1.insert(&suite.name);
+        }
+    }
+    reasons
+}
+
+/// Why a skipped cell was skipped.
+fn skip_reason(cell: &CellReport) -> String {
+    match &cell.result.observed {
+        netreach_core::cell::Observation::Skipped { reason } => reason.clone(),
+        _ => "no expectation".to_owned(),
+    }
+}
+
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("{count} {word}")
+    } else {
+        format!("{count} {word}s")
+    }
 }
 
 fn tally_row(name: &str, t: &Tally) -> String {
@@ -219,11 +260,13 @@ pub fn markdown(report: &ConformanceReport) -> String {
                     .iter()
                     .filter(|c| c.status == Status::Skipped)
                     .map(move |c| {
-                        let reason = match &c.result.observed {
-                            netreach_core::cell::Observation::Skipped { reason } => reason.clone(),
-                            _ => "no expectation".to_owned(),
-                        };
-                        format!("- {}/{}/{}: {}", s.name, p.name, c.cell, escape(&reason))
+                        format!(
+                            "- {}/{}/{}: {}",
+                            s.name,
+                            p.name,
+                            c.cell,
+                            escape(&skip_reason(c))
+                        )
                     })
             })
         })
