@@ -17,6 +17,8 @@ pub struct Cli {
     /// No progress lines on stderr.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -36,10 +38,10 @@ pub enum Command {
     },
     /// Explain in plain words why one cell of a phase is allowed or denied.
     Explain(ExplainArgs),
-    /// Check that the cluster of the kubeconfig answers (exit 0), or say why not (exit 2).
-    Ping(ClusterArgs),
+    /// Check that the chosen cluster answers (exit 0), or say why not (exit 2).
+    Ping,
     /// Delete every namespace and policy any netreach run left behind (only those labelled as netreach's).
-    Cleanup(ClusterArgs),
+    Cleanup,
     /// Run the conformance battery (every suite in a directory, chosen by tags) and write its report.
     Conformance(ConformanceArgs),
     /// Compare two conformance reports, differing cells first (exit 0 identical, 1 different).
@@ -51,21 +53,20 @@ pub enum Command {
     },
 }
 
+/// Which cluster, as kubectl chooses it; global, so they go before or after the subcommand.
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
-    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
-    #[arg(long)]
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the pod's in-cluster ServiceAccount).
+    #[arg(long, global = true)]
     pub kubeconfig: Option<PathBuf>,
     /// Kubeconfig context (default: the current one).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub context: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     pub suite: PathBuf,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
     /// Leave namespaces, pods and policies in place after the run (for debugging).
     #[arg(long)]
     pub keep: bool,
@@ -121,8 +122,6 @@ pub struct ConformanceArgs {
     /// Name of the network plugin and version, for the report (`kube-router v2.1.0`).
     #[arg(long)]
     pub plugin: Option<String>,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
     #[command(flatten)]
     pub probe: crate::probe_args::ProbeArgs,
 }

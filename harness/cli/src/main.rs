@@ -22,13 +22,15 @@ fn main() {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => commands::run::run(args, cli.quiet).await,
+            Command::Run(args) => commands::run::run(args, &cli.cluster, cli.quiet).await,
             Command::Validate { suite } => commands::validate::validate(&suite),
             Command::Plan { suite, json } => commands::plan::plan(&suite, json),
             Command::Explain(args) => commands::explain::explain(&args),
-            Command::Cleanup(args) => commands::cleanup::cleanup(args).await,
-            Command::Ping(args) => commands::ping::ping(args).await,
-            Command::Conformance(args) => commands::conformance::conformance(args, cli.quiet).await,
+            Command::Cleanup => commands::cleanup::cleanup(&cli.cluster).await,
+            Command::Ping => commands::ping::ping(&cli.cluster).await,
+            Command::Conformance(args) => {
+                commands::conformance::conformance(args, &cli.cluster, cli.quiet).await
+            }
             Command::Compare { a, b } => commands::compare::compare(&a, &b),
         }
     });

@@ -189,12 +189,7 @@ fn unknown_suite_field_exits_2_and_touches_nothing() {
 #[test]
 fn unreachable_cluster_exits_2_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: x}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n",
-    )
-    .unwrap();
+    let kubeconfig = support::kubeconfig_for(dir.path(), "https://127.0.0.1:1");
     let out = netreach(&[
         "run",
         &repo()
@@ -367,4 +362,24 @@ async fn snapshot(pods: &Api<Pod>) -> BTreeMap<String, (String, BTreeMap<String,
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// Issue 11: `ping` (and every run, on stderr) names the context, the API server and the Kubernetes version; the
+/// cluster flags are global.
+#[test]
+fn ping_names_the_context_the_api_server_and_the_version() {
+    let context = kube::config::Kubeconfig::read()
+        .expect("a kubeconfig in KUBECONFIG")
+        .current_context
+        .expect("a current context");
+    let out = netreach(&["--context", &context, "ping"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with(&format!(
+            "cluster reachable: context {context}, API server https://"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains(", Kubernetes v1."), "{stdout}");
 }

@@ -91,3 +91,35 @@ fn invalid_label_in_the_suite_fails_before_any_cluster_call() {
         "{stderr}"
     );
 }
+
+/// Issue 11: `--kubeconfig` and `--context` are global (before or after the subcommand), and with no kubeconfig at
+/// all the in-cluster ServiceAccount is tried next, as kube's `Config::infer` does.
+#[test]
+fn cluster_flags_are_global_and_the_in_cluster_config_comes_after_the_kubeconfig() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = support::kubeconfig_for(dir.path(), "https://127.0.0.1:1")
+        .display()
+        .to_string();
+    for args in [
+        vec!["--kubeconfig", &kubeconfig, "ping"],
+        vec!["ping", "--kubeconfig", &kubeconfig, "--context", "x"],
+        vec!["--context", "x", "cleanup", "--kubeconfig", &kubeconfig],
+    ] {
+        let out = netreach_with(&args, offline);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cluster unreachable at https://127.0.0.1:1"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let out = netreach_with(&["ping"], |command| {
+        command.env_remove("KUBECONFIG").env("HOME", dir.path());
+    });
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("not in a pod with a ServiceAccount"),
+        "{stderr}"
+    );
+}

@@ -179,6 +179,15 @@ fn without_outside_addresses_those_cells_are_skipped_counted_and_explained() {
         },
     );
     let stdout = text(&out.stdout);
+    // Which cluster, said once at the start (stderr, so stdout stays the summary).
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.matches("cluster: context ").count(), 1, "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
     assert!(
         stdout.contains("conformance summary (conformant)"),
         "{stdout}"

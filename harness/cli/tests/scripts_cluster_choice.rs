@@ -10,21 +10,6 @@ use std::process::{Command, Output};
 
 use support::{repo, text};
 
-/// A kubeconfig for an API server that is not running (nothing listens on port 1).
-const STOPPED: &str = "apiVersion: v1
-kind: Config
-clusters:
-- name: stopped
-  cluster: {server: \"https://127.0.0.1:1\", insecure-skip-tls-verify: true}
-users:
-- name: someone
-  user: {token: not-a-secret}
-contexts:
-- name: stopped
-  context: {cluster: stopped, user: someone}
-current-context: stopped
-";
-
 /// Runs `ensure_cluster` in `dir`, whose `scripts/cluster` records its subcommands in `dir/calls`.
 fn ensure_cluster(dir: &Path, kubeconfig: Option<&Path>) -> (Output, String) {
     let scripts = dir.join("scripts");
@@ -61,8 +46,7 @@ fn ensure_cluster(dir: &Path, kubeconfig: Option<&Path>) -> (Output, String) {
 #[test]
 fn a_configured_cluster_that_does_not_answer_is_exit_2_with_a_hint_and_starts_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("stopped.kubeconfig");
-    std::fs::write(&kubeconfig, STOPPED).unwrap();
+    let kubeconfig = support::kubeconfig_for(dir.path(), "https://127.0.0.1:1");
     let (out, calls) = ensure_cluster(dir.path(), Some(&kubeconfig));
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");

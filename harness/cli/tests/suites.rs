@@ -138,7 +138,7 @@ fn selected(args: &Arguments, name: &str) -> bool {
 }
 
 async fn run_suite(suite: &Suite) -> Result<RunReport, String> {
-    let client = connect(None, None).await.map_err(|e| {
+    let client = connect(None, None).await.map(|c| c.client).map_err(|e| {
         format!("no cluster ({e}); set KUBECONFIG, e.g. eval \"$(scripts/cluster env)\"")
     })?;
     let options = RunOptions::new(FixtureImages::from_env(), Mode::Create);

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
+mod support;
+
 /// The `suites` test binary, built beside this one (`target/debug/deps/suites-HASH`; the newest if several).
 fn suites_binary() -> PathBuf {
     let deps = std::env::current_exe()
@@ -31,16 +33,7 @@ fn listing_the_per_cell_trials_contacts_no_cluster() {
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"https://127.0.0.1:{port}\", \
-             insecure-skip-tls-verify: true}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: c\n  \
-             context: {{cluster: c, user: u}}\ncurrent-context: c\n"
-        ),
-    )
-    .unwrap();
+    let kubeconfig = support::kubeconfig_for(dir.path(), &format!("https://127.0.0.1:{port}"));
     let started = Instant::now();
     let out = Command::new(suites_binary())
         .arg("--list")

@@ -1,5 +1,7 @@
-//! Connecting to the cluster from a kubeconfig (explicit file, `$KUBECONFIG`, or `~/.kube/config`), checked up front.
+//! Connecting to the cluster the user chose, in kubectl's and kube-rs's order: an explicit kubeconfig file, else
+//! `$KUBECONFIG` / `~/.kube/config`, else the pod's in-cluster ServiceAccount (`Config::infer`); checked up front.
 
+use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -8,37 +10,88 @@ use kube::{Client, Config};
 
 use crate::error::{Error, Result};
 
-/// Loads the kubeconfig, builds a client and checks the API server answers within a few seconds.
-pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Client> {
+/// A client for the chosen cluster, and what it is: for the one line a run prints at its start.
+#[derive(Clone)]
+pub struct Cluster {
+    pub client: Client,
+    /// The kubeconfig context, or `in-cluster ServiceAccount`.
+    pub context: String,
+    pub server: String,
+    /// The API server's `gitVersion`, e.g. `v1.34.4`.
+    pub version: String,
+}
+
+impl fmt::Display for Cluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "context {}, API server {}, Kubernetes {}",
+            self.context, self.server, self.version
+        )
+    }
+}
+
+/// The label of the in-cluster configuration.
+const IN_CLUSTER: &str = "in-cluster ServiceAccount";
+
+/// Loads the configuration, builds a client and checks the API server answers within a few seconds.
+pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Cluster> {
+    let (mut config, context) = load_config(kubeconfig, context).await?;
+    config.connect_timeout = Some(Duration::from_secs(5));
+    config.read_timeout = Some(Duration::from_secs(30));
+    let server = config.cluster_url.to_string();
+    let unreachable = |message: String| Error::Unreachable {
+        url: server.clone(),
+        message,
+    };
+    let client = Client::try_from(config).map_err(|e| unreachable(e.to_string()))?;
+    match tokio::time::timeout(Duration::from_secs(10), client.apiserver_version()).await {
+        Ok(Ok(info)) => Ok(Cluster {
+            client,
+            context,
+            server: server.clone(),
+            version: info.git_version,
+        }),
+        Ok(Err(e)) => Err(unreachable(e.to_string())),
+        Err(_) => Err(unreachable("no answer within 10s".into())),
+    }
+}
+
+/// `Config::infer`'s order, with kubectl's `--kubeconfig` and `--context` on top; also names the context used.
+async fn load_config(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<(Config, String)> {
     let options = KubeConfigOptions {
         context: context.map(str::to_owned),
         ..Default::default()
     };
-    let mut config = match kubeconfig {
-        Some(path) => {
-            let file = Kubeconfig::read_from(path)
-                .map_err(|e| Error::Kubeconfig(format!("{}: {e}", path.display())))?;
-            Config::from_custom_kubeconfig(file, &options).await
-        }
-        None => Config::from_kubeconfig(&options).await,
+    let named = |file: &Kubeconfig| {
+        context
+            .map(str::to_owned)
+            .or_else(|| file.current_context.clone())
+            .unwrap_or_default()
+    };
+    if let Some(path) = kubeconfig {
+        let file = Kubeconfig::read_from(path)
+            .map_err(|e| Error::Kubeconfig(format!("{}: {e}", path.display())))?;
+        let name = named(&file);
+        let config = Config::from_custom_kubeconfig(file, &options)
+            .await
+            .map_err(|e| Error::Kubeconfig(e.to_string()))?;
+        return Ok((config, name));
     }
-    .map_err(|e| Error::Kubeconfig(e.to_string()))?;
-    config.connect_timeout = Some(Duration::from_secs(5));
-    config.read_timeout = Some(Duration::from_secs(30));
-    let url = config.cluster_url.to_string();
-    let client = Client::try_from(config).map_err(|e| Error::Unreachable {
-        url: url.clone(),
-        message: e.to_string(),
-    })?;
-    match tokio::time::timeout(Duration::from_secs(10), client.apiserver_version()).await {
-        Ok(Ok(_)) => Ok(client),
-        Ok(Err(e)) => Err(Error::Unreachable {
-            url,
-            message: e.to_string(),
-        }),
-        Err(_) => Err(Error::Unreachable {
-            url,
-            message: "no answer within 10s".into(),
-        }),
+    match Kubeconfig::read() {
+        Ok(file) => {
+            let name = named(&file);
+            let config = Config::from_custom_kubeconfig(file, &options)
+                .await
+                .map_err(|e| Error::Kubeconfig(e.to_string()))?;
+            Ok((config, name))
+        }
+        Err(error) if context.is_some() => Err(Error::Kubeconfig(error.to_string())),
+        Err(kubeconfig) => match Config::incluster() {
+            Ok(config) => Ok((config, IN_CLUSTER.to_owned())),
+            Err(in_cluster) => Err(Error::Kubeconfig(format!(
+                "{kubeconfig}; and not in a pod with a ServiceAccount ({in_cluster})"
+            ))),
+        },
     }
 }

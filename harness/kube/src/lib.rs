@@ -16,7 +16,7 @@ mod session;
 mod world;
 
 pub use cleanup::{cleanup_all, cleanup_run};
-pub use connect::connect;
+pub use connect::{Cluster, connect};
 pub use error::{Error, Result};
 pub use fixtures::{FixtureImages, Mode};
 pub use objects::new_run_id;

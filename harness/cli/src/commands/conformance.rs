@@ -9,10 +9,10 @@ use netreach_core::conformance::{
     ReportContext, SuiteRun, apply_overrides, build_report, filter_by_tags, parse_profile_overrides,
 };
 use netreach_core::suite::{Suite, load_suite};
-use netreach_kube::{Mode, Outcome, connect, new_run_id, run_session};
+use netreach_kube::{Mode, Outcome, new_run_id, run_session};
 use netreach_report::reporter::Reporter;
 
-use crate::args::ConformanceArgs;
+use crate::args::{ClusterArgs, ConformanceArgs};
 use crate::signals::interrupted;
 
 /// The battery's suite files: `*.yaml` directly in `dir`, sorted by name.
@@ -31,7 +31,11 @@ pub fn suite_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-pub async fn conformance(args: ConformanceArgs, quiet: bool) -> anyhow::Result<i32> {
+pub async fn conformance(
+    args: ConformanceArgs,
+    cluster: &ClusterArgs,
+    quiet: bool,
+) -> anyhow::Result<i32> {
     let overrides = match &args.profile {
         Some(text) => {
             parse_profile_overrides(text).map_err(|e| anyhow::anyhow!("--profile: {e}"))?
@@ -62,16 +66,9 @@ pub async fn conformance(args: ConformanceArgs, quiet: bool) -> anyhow::Result<i
             args.tags
         );
     }
-    let client = connect(
-        args.cluster.kubeconfig.as_deref(),
-        args.cluster.context.as_deref(),
-    )
-    .await?;
-    let cluster = client
-        .apiserver_version()
-        .await
-        .ok()
-        .map(|v| format!("Kubernetes {}", v.git_version));
+    let connected = super::cluster::connect(cluster, quiet).await?;
+    let client = connected.client;
+    let cluster = Some(format!("Kubernetes {}", connected.version));
     let reporter = Reporter::new(quiet, crate::outputs::stdout_palette());
     let mut outcomes = Vec::new();
     for suite in &suites {

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod cleanup;
+pub mod cluster;
 pub mod compare;
 pub mod conformance;
 pub mod explain;

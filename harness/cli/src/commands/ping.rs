@@ -1,11 +1,9 @@
-//! `netreach ping`: is the cluster of the kubeconfig reachable? Used by scripts to decide whether to start one.
-
-use netreach_kube::connect;
+//! `netreach ping`: does the chosen cluster answer? Used by scripts to decide whether to start one.
 
 use crate::args::ClusterArgs;
 
-pub async fn ping(args: ClusterArgs) -> anyhow::Result<i32> {
-    connect(args.kubeconfig.as_deref(), args.context.as_deref()).await?;
-    println!("cluster reachable");
+pub async fn ping(args: &ClusterArgs) -> anyhow::Result<i32> {
+    let cluster = super::cluster::connect(args, true).await?;
+    println!("cluster reachable: {cluster}");
     Ok(0)
 }

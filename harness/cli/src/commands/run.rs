@@ -2,12 +2,12 @@
 
 use anyhow::bail;
 use netreach_core::suite::load_suite;
-use netreach_kube::{Mode, Outcome, connect, new_run_id, run_session};
+use netreach_kube::{Mode, Outcome, new_run_id, run_session};
 
-use crate::args::RunArgs;
+use crate::args::{ClusterArgs, RunArgs};
 use crate::signals::interrupted;
 
-pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
+pub async fn run(args: RunArgs, cluster: &ClusterArgs, quiet: bool) -> anyhow::Result<i32> {
     let suite = load_suite(&args.suite)?;
     let mode = match &args.namespace {
         Some(namespace) => Mode::UseExisting {
@@ -17,11 +17,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     };
     let options = args.probe.run_options(mode)?;
     let baseline = args.outputs.load_baseline()?;
-    let client = connect(
-        args.cluster.kubeconfig.as_deref(),
-        args.cluster.context.as_deref(),
-    )
-    .await?;
+    let client = super::cluster::connect(cluster, quiet).await?.client;
     let run_id = new_run_id();
     let reporter = args.outputs.reporter(quiet, baseline);
     let (outcome, cleanup_error) = run_session(

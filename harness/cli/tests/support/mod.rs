@@ -70,3 +70,19 @@ pub fn seed_copy(file: &str, edit: impl Fn(String) -> String) -> (tempfile::Temp
     let suite = seed_copy_into(dir.path(), file, edit);
     (dir, suite)
 }
+
+/// Writes `dir/kubeconfig` for an API server at `server` (`https://127.0.0.1:1`: one that is not running), with a
+/// made-up token; returns its path.
+pub fn kubeconfig_for(dir: &Path, server: &str) -> PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: '{server}', \
+             insecure-skip-tls-verify: true}}\nusers:\n- name: u\n  user: {{token: x}}\ncontexts:\n- name: x\n  \
+             context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+        ),
+    )
+    .unwrap();
+    path
+}
