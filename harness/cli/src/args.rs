@@ -76,6 +76,10 @@ pub struct RunArgs {
     /// With --namespace: create, change and relabel nothing there (policies and servers are still netreach's).
     #[arg(long, requires = "namespace")]
     pub use_existing: bool,
+    /// Exit 2 instead of warning when policies netreach did not write (in the --namespace, or cluster-wide) could
+    /// change reachability.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub probe: crate::probe_args::ProbeArgs,
     #[command(flatten)]
@@ -122,6 +126,9 @@ pub struct ConformanceArgs {
     /// Name of the network plugin and version, for the report (`kube-router v2.1.0`).
     #[arg(long)]
     pub plugin: Option<String>,
+    /// Exit 2 instead of warning when cluster-wide policies netreach did not write could change reachability.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub probe: crate::probe_args::ProbeArgs,
 }

@@ -266,17 +266,7 @@ fn existing_pods_are_probed_without_being_changed() {
         .unwrap_or_else(|_| "docker.io/curlimages/curl:8.11.1".into());
     let before: BTreeMap<String, (String, BTreeMap<String, String>)> = block_on(async {
         let client = client().await;
-        let namespaces: Api<Namespace> = Api::all(client.clone());
-        let _ = namespaces.delete(namespace, &DeleteParams::default()).await;
-        while namespaces.get_opt(namespace).await.unwrap().is_some() {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        let mut ns = Namespace::default();
-        ns.metadata.name = Some(namespace.into());
-        namespaces
-            .create(&PostParams::default(), &ns)
-            .await
-            .unwrap();
+        fresh_namespace(&client, namespace).await;
         let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
         for (name, labels) in [
             ("pod1-7d67b4ff9-xrcd7", "app=pod1"),
@@ -301,6 +291,8 @@ fn existing_pods_are_probed_without_being_changed() {
                 }
             }
         }
+        // A policy of the namespace's own (selecting no pod, so the verdicts stay): named in a warning, untouched.
+        create_own_policy(&client, namespace).await;
         snapshot(&pods).await
     });
     let out = netreach(&[
@@ -326,15 +318,97 @@ fn existing_pods_are_probed_without_being_changed() {
         let _ = Api::<Namespace>::all(client)
             .delete(namespace, &DeleteParams::default())
             .await;
-        assert!(policies.is_empty(), "policies left in {namespace}");
+        let names: Vec<_> = policies
+            .iter()
+            .filter_map(|p| p.metadata.name.clone())
+            .collect();
+        assert_eq!(names, [OWN_POLICY], "policies left in {namespace}");
         after
     });
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(
         stdout.lines().any(|l| l == "27 passed, 0 failed"),
         "{stdout}"
     );
     assert_eq!(before, after, "existing pods were changed");
+    assert!(
+        stderr.contains(&format!(
+            "warning: policies netreach did not write change reachability here and the oracle does not see them: \
+             NetworkPolicy {namespace}/{OWN_POLICY}"
+        )),
+        "{stderr}"
+    );
+}
+
+/// Creates namespace `name` (a test's own, not netreach's), deleting an earlier one first.
+async fn fresh_namespace(client: &Client, name: &str) {
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let _ = namespaces.delete(name, &DeleteParams::default()).await;
+    while namespaces.get_opt(name).await.unwrap().is_some() {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mut ns = Namespace::default();
+    ns.metadata.name = Some(name.into());
+    namespaces
+        .create(&PostParams::default(), &ns)
+        .await
+        .unwrap();
+}
+
+/// The NetworkPolicy a `--use-existing` namespace holds of its own in these tests; it selects no pod.
+const OWN_POLICY: &str = "exam-own-policy";
+
+async fn create_own_policy(client: &Client, namespace: &str) {
+    let policy: NetworkPolicy = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": OWN_POLICY},
+        "spec": {"podSelector": {"matchLabels": {"selects": "nothing"}}, "policyTypes": ["Ingress"]}
+    }))
+    .unwrap();
+    Api::<NetworkPolicy>::namespaced(client.clone(), namespace)
+        .create(&PostParams::default(), &policy)
+        .await
+        .unwrap();
+}
+
+/// Issue 11, acceptance 7: under `--strict` a policy netreach did not write in the namespace it probes is exit 2,
+/// one line naming it, before anything is created.
+#[test]
+fn strict_refuses_a_namespace_holding_a_policy_of_its_own() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let namespace = "exam-strict";
+    block_on(async {
+        let client = client().await;
+        fresh_namespace(&client, namespace).await;
+        create_own_policy(&client, namespace).await;
+    });
+    let before = cluster_objects();
+    let out = netreach(&[
+        "run",
+        &repo()
+            .join("suites/metadata-access.yaml")
+            .display()
+            .to_string(),
+        "-q",
+        "--namespace",
+        namespace,
+        "--use-existing",
+        "--strict",
+    ]);
+    let after = cluster_objects();
+    block_on(async {
+        let _ = Api::<Namespace>::all(client().await)
+            .delete(namespace, &DeleteParams::default())
+            .await;
+    });
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("--strict: policies netreach did not write change reachability here and the oracle does not see them: NetworkPolicy {namespace}/{OWN_POLICY}")),
+        "{stderr}"
+    );
+    assert_eq!(before, after, "the cluster was changed");
 }
 
 /// Pod name -> (resourceVersion, labels).

@@ -1,7 +1,8 @@
 //! Connecting to the cluster the global flags choose, saying once which one it is (stderr, so stdout stays the
-//! tables).
+//! tables), and the preflight warning about policies netreach did not write.
 
-use netreach_kube::Cluster;
+use anyhow::bail;
+use netreach_kube::{Cluster, foreign_policies};
 
 use crate::args::ClusterArgs;
 
@@ -14,4 +15,28 @@ pub async fn connect(args: &ClusterArgs, quiet: bool) -> anyhow::Result<Cluster>
         eprintln!("cluster: {cluster}");
     }
     Ok(cluster)
+}
+
+/// Warns (one line on stderr) about policies netreach did not write that change reachability where it probes —
+/// NetworkPolicies in `namespaces`, cluster-wide policy objects — or, with `strict`, fails (exit 2).
+pub async fn check_foreign_policies(
+    cluster: &Cluster,
+    namespaces: &[String],
+    strict: bool,
+) -> anyhow::Result<()> {
+    let foreign = foreign_policies(&cluster.client, namespaces).await?;
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let what = format!(
+        "policies netreach did not write change reachability here and the oracle does not see them: {}",
+        foreign.join(", ")
+    );
+    if strict {
+        bail!("--strict: {what}");
+    }
+    eprintln!(
+        "warning: {what} (verdicts of the cells they affect may be wrong; --strict makes this an error)"
+    );
+    Ok(())
 }

@@ -67,6 +67,7 @@ pub async fn conformance(
         );
     }
     let connected = super::cluster::connect(cluster, quiet).await?;
+    super::cluster::check_foreign_policies(&connected, &[], args.strict).await?;
     let client = connected.client;
     let cluster = Some(format!("Kubernetes {}", connected.version));
     let reporter = Reporter::new(quiet, crate::outputs::stdout_palette());

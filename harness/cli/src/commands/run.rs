@@ -17,7 +17,13 @@ pub async fn run(args: RunArgs, cluster: &ClusterArgs, quiet: bool) -> anyhow::R
     };
     let options = args.probe.run_options(mode)?;
     let baseline = args.outputs.load_baseline()?;
-    let client = super::cluster::connect(cluster, quiet).await?.client;
+    let connected = super::cluster::connect(cluster, quiet).await?;
+    let probed: Vec<String> = match &options.mode {
+        Mode::UseExisting { namespace } => vec![namespace.clone()],
+        Mode::Create => Vec::new(),
+    };
+    super::cluster::check_foreign_policies(&connected, &probed, args.strict).await?;
+    let client = connected.client;
     let run_id = new_run_id();
     let reporter = args.outputs.reporter(quiet, baseline);
     let (outcome, cleanup_error) = run_session(
