@@ -53,8 +53,9 @@ impl Suite {
             .collect()
     }
 
-    /// The phase's policies for headings and reports: `namespace/name`, followed by ` from FILE` (relative to the
-    /// suite) when another manifest of the suite carries the same name, so two versions of a policy are told apart.
+    /// The phase's policies for headings and reports: ClusterNetworkPolicies by name, then `namespace/name`,
+    /// followed by ` from FILE` (relative to the suite) when another manifest of the suite carries the same name, so
+    /// two versions of a policy are told apart.
     pub fn policy_labels(&self, phase: &Phase) -> Vec<String> {
         let base = self.path.parent().unwrap_or(Path::new(""));
         let cluster = phase.cluster_policies.iter().map(|m| m.name().to_owned());
