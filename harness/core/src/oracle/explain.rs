@@ -7,7 +7,7 @@ use super::peers::{Endpoint, Peer, PeerMiss};
 use super::policy::{Direction, Rule};
 use super::profile::Consulted;
 use super::{Decision, Oracle, OracleError, ProfileSwitch, SideVerdict, Target, Traffic};
-use crate::world::{ContainerPort, Labels};
+use crate::world::{ContainerPort, Labels, PodInfo};
 
 impl Oracle<'_> {
     /// Decides `traffic` and explains the decision in plain words, one fact per line: the
@@ -199,16 +199,7 @@ impl Oracle<'_> {
         let ip = endpoint.ip();
         match (miss, endpoint) {
             (PeerMiss::NotSelected, Endpoint::Pod { pod, .. }) => {
-                if peer.namespace_matches(pod, &self.index) {
-                    format!(
-                        "{}/{} has labels {}, which do not match",
-                        pod.namespace,
-                        pod.name,
-                        show_labels(&pod.labels)
-                    )
-                } else {
-                    format!("namespace {} is not selected", pod.namespace)
-                }
+                pod_not_selected(pod, peer.namespace_matches(pod, &self.index))
             }
             (PeerMiss::NotSelected, Endpoint::Address { .. }) | (PeerMiss::NotAPod, _) => {
                 format!("{ip} is not a pod")
@@ -299,6 +290,20 @@ pub(crate) fn network_policy_outcome(direction: Direction, verdict: &SideVerdict
             )
         }
         _ => "no rule allows it: denied".to_owned(),
+    }
+}
+
+/// Why a pod peer selector missed `pod`: its namespace, or else its own labels.
+pub(crate) fn pod_not_selected(pod: &PodInfo, namespace_selected: bool) -> String {
+    if namespace_selected {
+        format!(
+            "{}/{} has labels {}, which do not match",
+            pod.namespace,
+            pod.name,
+            show_labels(&pod.labels)
+        )
+    } else {
+        format!("namespace {} is not selected", pod.namespace)
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::super::Oracle;
 use super::super::SideVerdict;
 use super::super::evaluate::{Resolved, ResolvedTarget};
-use super::super::explain::{network_policy_outcome, show_labels, write_ports_outcome};
+use super::super::explain::{network_policy_outcome, pod_not_selected, write_ports_outcome};
 use super::super::peers::Endpoint;
 use super::super::policy::Direction;
 use super::super::profile::{Consulted, ProfileSwitch};
@@ -326,20 +326,11 @@ impl Oracle<'_> {
         let ip = endpoint.ip();
         match (miss, endpoint, peer) {
             (ClusterPeerMiss::NotSelected, Endpoint::Pod { pod, .. }, ClusterPeer::Pods(set)) => {
-                let namespace_ok = self
+                let namespace_selected = self
                     .index
                     .pod_namespace_labels(pod)
                     .is_some_and(|labels| set.namespaces.matches(labels));
-                if namespace_ok {
-                    format!(
-                        "{}/{} has labels {}, which do not match",
-                        pod.namespace,
-                        pod.name,
-                        show_labels(&pod.labels)
-                    )
-                } else {
-                    format!("namespace {} is not selected", pod.namespace)
-                }
+                pod_not_selected(pod, namespace_selected)
             }
             (ClusterPeerMiss::HostNetwork, _, _) => {
                 "a hostNetwork pod, never a ClusterNetworkPolicy pod peer".to_owned()
