@@ -28,14 +28,9 @@ pub enum Command {
     /// Deploy fixtures, apply each phase's policies, probe the matrix and print truth tables.
     Run(RunArgs),
     /// Load and check a suite (and its manifests) without a cluster.
-    Validate { suite: PathBuf },
+    Validate(ValidateArgs),
     /// Print the oracle's expected truth table of every phase, with no cluster at all.
-    Plan {
-        suite: PathBuf,
-        /// Machine-readable output (schema `netreach.plan/v1`, see the README).
-        #[arg(long)]
-        json: bool,
-    },
+    Plan(PlanArgs),
     /// Explain in plain words why one cell of a phase is allowed or denied.
     Explain(ExplainArgs),
     /// Check that the chosen cluster answers (exit 0), or say why not (exit 2).
@@ -64,6 +59,45 @@ pub struct ClusterArgs {
     pub context: Option<String>,
 }
 
+/// Which implementation-defined choices the oracle assumes (see suites/profiles/ and docs/suite-format.md).
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// A network plugin's profile (kube-router, cilium: suites/profiles/NAME.yaml); replaces the suite's `profile`.
+    #[arg(long, value_name = "NAME")]
+    pub profile_name: Option<String>,
+    /// Override switches on top: `SWITCH=true|false`, comma-separated.
+    #[arg(long, value_name = "SWITCH=BOOL,..")]
+    pub profile: Option<String>,
+}
+
+impl ProfileArgs {
+    /// The chosen profile; a wrong name or switch is a one-line error (exit 2).
+    pub fn choice(&self) -> anyhow::Result<netreach_core::named_profile::ProfileChoice> {
+        netreach_core::named_profile::ProfileChoice::from_flags(
+            self.profile_name.as_deref(),
+            self.profile.as_deref(),
+        )
+        .map_err(anyhow::Error::msg)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    pub suite: PathBuf,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    pub suite: PathBuf,
+    /// Machine-readable output (schema `netreach.plan/v1`, see the README).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     pub suite: PathBuf,
@@ -80,6 +114,8 @@ pub struct RunArgs {
     /// change reachability.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     #[command(flatten)]
     pub probe: crate::probe_args::ProbeArgs,
     #[command(flatten)]
@@ -101,6 +137,8 @@ pub struct ExplainArgs {
     /// Port to ask about (default: the destination's).
     #[arg(long)]
     pub port: Option<u16>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
 }
 
 #[derive(Debug, Args)]
@@ -111,9 +149,8 @@ pub struct ConformanceArgs {
     /// Run only the phases carrying one of these tags (comma-separated, e.g. `except,metadata`).
     #[arg(long, value_delimiter = ',')]
     pub tags: Vec<String>,
-    /// Override implementation-defined switches of every suite: `SWITCH=true|false`, comma-separated.
-    #[arg(long)]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Write the JSON report (schema `netreach.conformance/v1`) here, and the Markdown report beside it (`.md`).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,

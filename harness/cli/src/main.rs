@@ -23,8 +23,8 @@ fn main() {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => commands::run::run(args, &cli.cluster, cli.quiet).await,
-            Command::Validate { suite } => commands::validate::validate(&suite),
-            Command::Plan { suite, json } => commands::plan::plan(&suite, json),
+            Command::Validate(args) => commands::validate::validate(&args),
+            Command::Plan(args) => commands::plan::plan(&args),
             Command::Explain(args) => commands::explain::explain(&args),
             Command::Cleanup => commands::cleanup::cleanup(&cli.cluster).await,
             Command::Ping => commands::ping::ping(&cli.cluster).await,

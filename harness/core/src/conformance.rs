@@ -43,37 +43,6 @@ pub fn filter_by_tags(suite: &Suite, tags: &[String]) -> Option<Suite> {
     (!out.phases.is_empty() && !out.pods.is_empty()).then_some(out)
 }
 
-/// Parses `--profile`: `switch=true|false` pairs, comma-separated (`ipblock-matches-pod-ips=false`).
-pub fn parse_profile_overrides(text: &str) -> Result<Vec<(ProfileSwitch, bool)>, String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|pair| {
-            let (name, value) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("{pair:?}: expected SWITCH=true|false"))?;
-            let switch = ProfileSwitch::ALL
-                .into_iter()
-                .find(|s| s.name() == name.trim())
-                .ok_or_else(|| {
-                    let known: Vec<&str> = ProfileSwitch::ALL.iter().map(|s| s.name()).collect();
-                    format!("unknown switch {name:?} (known: {})", known.join(", "))
-                })?;
-            let value = value
-                .trim()
-                .parse::<bool>()
-                .map_err(|_| format!("{pair:?}: the value must be true or false"))?;
-            Ok((switch, value))
-        })
-        .collect()
-}
-
-pub fn apply_overrides(profile: Profile, overrides: &[(ProfileSwitch, bool)]) -> Profile {
-    overrides
-        .iter()
-        .fold(profile, |p, (switch, value)| p.with(*switch, *value))
-}
-
 /// The whole battery's report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConformanceReport {
@@ -87,6 +56,9 @@ pub struct ConformanceReport {
     pub plugin: Option<String>,
     /// `--tags` (empty: every case).
     pub tags: Vec<String>,
+    /// `--profile-name`: the named profile (suites/profiles/NAME.yaml) every suite assumed.
+    #[serde(default)]
+    pub profile_name: Option<String>,
     /// `--profile` overrides, as given.
     #[serde(default)]
     pub profile_overrides: Option<String>,
@@ -163,7 +135,7 @@ pub struct Failure {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Choice {
     pub switch: String,
-    /// The value the profile assumed (the suites' default unless `--profile` changed it).
+    /// The value the profile assumed (the suites' default unless `--profile-name`/`--profile` changed it).
     pub profile: bool,
     /// What the cluster did: `Some(v)` when every observed cell agrees on `v`, `None` when they disagree or none
     /// could be probed.
@@ -198,6 +170,7 @@ pub struct ReportContext {
     pub cluster: Option<String>,
     pub plugin: Option<String>,
     pub tags: Vec<String>,
+    pub profile_name: Option<String>,
     pub profile_overrides: Option<String>,
     pub baseline: Option<(String, Baseline)>,
     /// The probe settings the runs used (for the reproduce lines).
@@ -359,6 +332,7 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
         cluster: context.cluster.clone(),
         plugin: context.plugin.clone(),
         tags: context.tags.clone(),
+        profile_name: context.profile_name.clone(),
         profile_overrides: context.profile_overrides.clone(),
         baseline: context.baseline.as_ref().map(|(path, _)| path.clone()),
         summary,

@@ -6,6 +6,7 @@ pub mod cluster_policy;
 pub mod conformance;
 pub mod events;
 pub mod matrix;
+pub mod named_profile;
 pub mod names;
 pub mod oracle;
 pub mod placeholder;

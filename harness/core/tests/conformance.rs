@@ -7,8 +7,8 @@ use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, DenyKind, Observation, Reach};
 use netreach_core::conformance::{
     ConformanceReport, ReportContext, SuiteRun, build_report, compare, filter_by_tags,
-    parse_profile_overrides,
 };
+use netreach_core::named_profile::parse_profile_overrides;
 use netreach_core::oracle::{Profile, ProfileSwitch};
 use netreach_core::plan::plan_suite;
 use netreach_core::results::{PhaseResult, RunReport};

@@ -151,7 +151,7 @@ pub fn markdown(report: &ConformanceReport) -> String {
     let _ = writeln!(out, "# NetworkPolicy conformance report\n");
     let _ = writeln!(
         out,
-        "- verdict: **{}**\n- netreach {}\n- cluster: {}\n- network plugin: {}\n- tags: {}\n- profile overrides: {}\n- baseline: {}\n",
+        "- verdict: **{}**\n- netreach {}\n- cluster: {}\n- network plugin: {}\n- tags: {}\n- profile: {}\n- profile overrides: {}\n- baseline: {}\n",
         report.summary.verdict,
         report.netreach_version,
         report.cluster.as_deref().unwrap_or("(unknown)"),
@@ -161,6 +161,13 @@ pub fn markdown(report: &ConformanceReport) -> String {
         } else {
             report.tags.join(", ")
         },
+        report
+            .profile_name
+            .as_deref()
+            .map(|n| format!("{n} (suites/profiles/{n}.yaml)"))
+            .unwrap_or_else(|| {
+                "the suites' own (kube-router's choices unless a suite says otherwise)".into()
+            }),
         report.profile_overrides.as_deref().unwrap_or("none"),
         report.baseline.as_deref().unwrap_or("none"),
     );

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use netreach_core::baseline::Baseline;
-use netreach_core::conformance::{
-    ReportContext, SuiteRun, apply_overrides, build_report, filter_by_tags, parse_profile_overrides,
-};
+use netreach_core::conformance::{ReportContext, SuiteRun, build_report, filter_by_tags};
 use netreach_core::suite::{Suite, load_suite};
 use netreach_kube::{Mode, Outcome, new_run_id, run_session};
 use netreach_report::reporter::Reporter;
@@ -36,12 +34,7 @@ pub async fn conformance(
     cluster: &ClusterArgs,
     quiet: bool,
 ) -> anyhow::Result<i32> {
-    let overrides = match &args.profile {
-        Some(text) => {
-            parse_profile_overrides(text).map_err(|e| anyhow::anyhow!("--profile: {e}"))?
-        }
-        None => Vec::new(),
-    };
+    let choice = args.profile.choice()?;
     let baseline = match &args.baseline {
         Some(path) => Some((
             path.display().to_string(),
@@ -55,7 +48,7 @@ pub async fn conformance(
     for path in suite_files(&args.dir)? {
         let suite = load_suite(&path)?;
         if let Some(mut chosen) = filter_by_tags(&suite, &args.tags) {
-            chosen.profile = apply_overrides(chosen.profile, &overrides);
+            chosen.profile = choice.apply(chosen.profile);
             suites.push(chosen);
         }
     }
@@ -114,7 +107,8 @@ pub async fn conformance(
             cluster,
             plugin: args.plugin.clone(),
             tags: args.tags.clone(),
-            profile_overrides: args.profile.clone(),
+            profile_name: args.profile.profile_name.clone(),
+            profile_overrides: args.profile.profile.clone(),
             baseline,
             probe: options.probe,
         },

@@ -9,7 +9,7 @@ use super::offline::load_for_planning;
 use crate::args::ExplainArgs;
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
-    let suite = load_for_planning(&args.suite)?;
+    let suite = load_for_planning(&args.suite, &args.profile)?;
     let phase = suite
         .phases
         .iter()

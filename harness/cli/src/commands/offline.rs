@@ -1,13 +1,18 @@
-//! What the commands that contact no cluster share: loading a suite for planning, saying which outside addresses are
-//! made up.
+//! What the commands that contact no cluster share: loading a suite for planning under the chosen profile, saying
+//! which outside addresses are made up.
 
 use std::path::Path;
 
 use netreach_core::suite::{Suite, load_suite_for_planning};
 
-/// Loads a suite with made-up addresses for outside destinations not resolvable here, and says so on stderr.
-pub fn load_for_planning(path: &Path) -> anyhow::Result<Suite> {
-    let suite = load_suite_for_planning(path, &|name| std::env::var(name).ok())?;
+use crate::args::ProfileArgs;
+
+/// Loads a suite with made-up addresses for outside destinations not resolvable here (said on stderr), its profile
+/// replaced by the one `--profile-name`/`--profile` choose.
+pub fn load_for_planning(path: &Path, profile: &ProfileArgs) -> anyhow::Result<Suite> {
+    let choice = profile.choice()?;
+    let mut suite = load_suite_for_planning(path, &|name| std::env::var(name).ok())?;
+    suite.profile = choice.apply(suite.profile);
     for note in suite.stand_in_notes() {
         eprintln!("note: {note}");
     }

@@ -1,17 +1,16 @@
 //! `netreach plan`: the oracle's expected tables of every phase, as text or JSON, with no cluster.
 
-use std::path::Path;
-
 use netreach_core::plan::plan_suite;
 use netreach_report::plan::{PlanDocument, write_plan};
 
 use super::offline::load_for_planning;
+use crate::args::PlanArgs;
 
-pub fn plan(path: &Path, json: bool) -> anyhow::Result<i32> {
-    let suite = load_for_planning(path)?;
+pub fn plan(args: &PlanArgs) -> anyhow::Result<i32> {
+    let suite = load_for_planning(&args.suite, &args.profile)?;
     let plans = plan_suite(&suite)?;
     let mut out = std::io::stdout().lock();
-    if json {
+    if args.json {
         serde_json::to_writer_pretty(
             &mut out,
             &PlanDocument::new(&suite.name, suite.profile, &plans),

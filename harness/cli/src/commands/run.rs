@@ -8,7 +8,9 @@ use crate::args::{ClusterArgs, RunArgs};
 use crate::signals::interrupted;
 
 pub async fn run(args: RunArgs, cluster: &ClusterArgs, quiet: bool) -> anyhow::Result<i32> {
-    let suite = load_suite(&args.suite)?;
+    let choice = args.profile.choice()?;
+    let mut suite = load_suite(&args.suite)?;
+    suite.profile = choice.apply(suite.profile);
     let mode = match &args.namespace {
         Some(namespace) => Mode::UseExisting {
             namespace: namespace.clone(),

@@ -1,15 +1,15 @@
 //! `netreach validate`: load a suite and its manifests with no cluster, reporting the first problem, and warn where
 //! its hand-written tables contradict the oracle (as `plan` and `run` do).
 
-use std::path::Path;
-
 use netreach_core::plan::{contradictions, plan_suite};
 use netreach_report::plan::contradiction_warning;
 
 use super::offline::load_for_planning;
+use crate::args::ValidateArgs;
 
-pub fn validate(path: &Path) -> anyhow::Result<i32> {
-    let suite = load_for_planning(path)?;
+pub fn validate(args: &ValidateArgs) -> anyhow::Result<i32> {
+    let path = &args.suite;
+    let suite = load_for_planning(path, &args.profile)?;
     let plans = plan_suite(&suite)?;
     for line in contradiction_warning(&contradictions(&plans)) {
         eprintln!("{line}");
