@@ -192,7 +192,8 @@ pub struct Cell {
     pub skipped: Option<String>,
     /// The suite's hand-written expectation, when the phase has a table.
     pub table: Option<Reach>,
-    /// What the cell is judged against: the phase's table when it has one, else the oracle's verdict.
+    /// What the cell is judged against ([`expectation`]): the phase's table when it has one (the oracle's verdict
+    /// on an implementation-defined cell), else the oracle's verdict.
     pub expected: Option<Reach>,
     /// The oracle's verdict, when the cell is probed and its source stands in the world.
     pub oracle: Option<OracleCell>,
@@ -336,10 +337,25 @@ pub fn phase_cells_layered(
             .collect();
     for cell in &mut cells {
         cell.oracle = judged.remove(&cell.key);
-        cell.expected = match phase.expectation {
-            Expectation::Table(_) => cell.table,
-            Expectation::Oracle => cell.oracle.as_ref().map(|o| o.expected),
-        };
+        cell.expected = expectation(&phase.expectation, cell.table, cell.oracle.as_ref());
     }
     Ok(cells)
+}
+
+/// What a cell is judged against, the one rule for `run`, `conformance` and the cargo-test harness (and what `plan`
+/// shows): the oracle's verdict in an `expect: oracle` phase; in a table phase the table's symbol, except on a cell
+/// a profile switch decides, where the symbol is only what the table author's plugin chose and the oracle's verdict
+/// under the profile in force (`plan`'s `X*`) is expected instead.
+pub fn expectation(
+    kind: &Expectation,
+    table: Option<Reach>,
+    oracle: Option<&OracleCell>,
+) -> Option<Reach> {
+    match (kind, oracle) {
+        (Expectation::Oracle, oracle) => oracle.map(|o| o.expected),
+        (Expectation::Table(_), Some(o)) if !o.implementation_defined.is_empty() => {
+            Some(o.expected)
+        }
+        (Expectation::Table(_), _) => table,
+    }
 }

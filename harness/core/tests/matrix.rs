@@ -162,3 +162,59 @@ fn a_source_missing_from_the_layout_is_probed_but_not_judged() {
     assert!(early.skipped.is_none() && !early.url.is_empty());
     assert!(early.oracle.is_none() && early.expected.is_none() && early.source.is_none());
 }
+
+/// Issue 13: a table written for one plugin, run under another plugin's profile. On a cell the profile decides, the
+/// table's symbol is only what its author's plugin chose: the cell is expected as the oracle says under the profile
+/// in force (what `plan` shows as `X*`), so the plugin's choice passes and another plugin's is listed, not failed.
+#[test]
+fn an_implementation_defined_cell_of_a_table_is_expected_as_the_profile_says() {
+    use netreach_core::cell::{CellStatus, DenyKind};
+    use netreach_core::named_profile::NamedProfile;
+
+    let mut suite = load("suites/metadata-access.yaml", &no_env);
+    suite.profile = NamedProfile::builtin("cilium").unwrap().profile();
+    let phase = cells(&suite, 1);
+    let web = phase.iter().find(|c| c.key.to == "web").unwrap();
+    let oracle = web.oracle.as_ref().unwrap();
+    assert_eq!(web.table, Some(Reach::Allow));
+    assert_eq!(oracle.expected, Reach::Deny);
+    assert_eq!(oracle.implementation_defined, ["ipblock-matches-pod-ips"]);
+    assert_eq!(
+        web.expected,
+        Some(Reach::Deny),
+        "the profile decides, not the table"
+    );
+    let observe = |cell: &Cell, observed: Observation| {
+        let mut result = cell.unobserved(String::new());
+        result.observed = observed;
+        result.status()
+    };
+    let dropped = Observation::Denied {
+        kind: DenyKind::Timeout,
+        curl_exit: 28,
+    };
+    let allowed = Observation::Allowed { http_status: 200 };
+    assert_eq!(observe(web, dropped.clone()), CellStatus::Pass);
+    assert_eq!(
+        observe(web, allowed.clone()),
+        CellStatus::ImplementationDefined
+    );
+    // Cells the specification alone decides keep the table, and a table the plugin contradicts still fails.
+    let metadata = phase.iter().find(|c| c.key.to == "metadata").unwrap();
+    assert!(
+        metadata
+            .oracle
+            .as_ref()
+            .unwrap()
+            .implementation_defined
+            .is_empty()
+    );
+    assert_eq!(metadata.expected, metadata.table);
+    assert_eq!(observe(metadata, allowed), CellStatus::Fail);
+    // Under the profile the table was written for, the same cell is expected as written.
+    suite.profile = NamedProfile::builtin("kube-router").unwrap().profile();
+    let phase = cells(&suite, 1);
+    let web = phase.iter().find(|c| c.key.to == "web").unwrap();
+    assert_eq!(web.expected, Some(Reach::Allow));
+    assert_eq!(observe(web, dropped), CellStatus::ImplementationDefined);
+}
