@@ -39,12 +39,16 @@ pub enum Command {
     Cleanup,
     /// Run the conformance battery (every suite in a directory, chosen by tags) and write its report.
     Conformance(ConformanceArgs),
-    /// Compare two conformance reports, differing cells first (exit 0 identical, 1 different).
+    /// Compare two conformance reports: each differing cell classified (implementation-defined, plugin deviation,
+    /// not comparable, unexplained), exit 0 identical, 1 different.
     Compare {
         /// Report A (`netreach conformance --report`).
         a: PathBuf,
         /// Report B.
         b: PathBuf,
+        /// Machine-readable output (schema `netreach.compare/v1`).
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -31,7 +31,7 @@ fn main() {
             Command::Conformance(args) => {
                 commands::conformance::conformance(args, &cli.cluster, cli.quiet).await
             }
-            Command::Compare { a, b } => commands::compare::compare(&a, &b),
+            Command::Compare { a, b, json } => commands::compare::compare(&a, &b, json),
         }
     });
     match result {

@@ -1,6 +1,6 @@
 //! The conformance battery (pure): choosing cases by tag, the report of schema `netreach.conformance/v1` (tallies
 //! per tag, failures with their reproduction, what the cluster chose on each implementation-defined point), the
-//! baseline of known deviations, and the comparison of two reports.
+//! baseline of known deviations (the comparison of two reports is [`crate::compare`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -263,17 +263,10 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
                     });
                 }
                 for switch in &cell.implementation_defined {
-                    let value = ProfileSwitch::ALL
-                        .into_iter()
-                        .find(|s| s.name() == switch)
+                    let value = ProfileSwitch::from_name(switch)
                         .map(|s| run.profile.get(s))
                         .unwrap_or_default();
-                    let chose = match (cell.observed.reach(), cell.oracle) {
-                        (Some(seen), Some(oracle)) if cell.implementation_defined.len() == 1 => {
-                            Some(if seen == oracle { value } else { !value })
-                        }
-                        _ => None,
-                    };
+                    let chose = observed_choice(cell, value);
                     let choice = choices.entry(switch.clone()).or_insert_with(|| Choice {
                         switch: switch.clone(),
                         profile: value,
@@ -342,6 +335,18 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
     }
 }
 
+/// The value of the one switch deciding `cell` that its observation shows, given the value the profile assumed:
+/// the assumed one when the cluster did what the oracle expected, the other one when not; `None` when the cell was
+/// not probed or several switches decide it.
+pub fn observed_choice(cell: &CellResult, assumed: bool) -> Option<bool> {
+    match (cell.observed.reach(), cell.oracle) {
+        (Some(seen), Some(oracle)) if cell.implementation_defined.len() == 1 => {
+            Some(if seen == oracle { assumed } else { !assumed })
+        }
+        _ => None,
+    }
+}
+
 impl ConformanceReport {
     /// 0 conformant (known deviations aside), 1 some cell fails, 2 something could not be run (the rule of
     /// [`Tally::exit_code`], with a suite that could not be run counted as an error).
@@ -394,112 +399,4 @@ fn reproduce(
         ));
     }
     out
-}
-
-/// One cell as the comparison sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CellState {
-    pub status: Status,
-    pub observed: String,
-}
-
-impl std::fmt::Display for CellState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (observed {})", self.status.name(), self.observed)
-    }
-}
-
-/// A cell that differs between two reports (`None`: absent from that report).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CellDiff {
-    pub suite: String,
-    pub phase: String,
-    pub cell: String,
-    pub a: Option<CellState>,
-    pub b: Option<CellState>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
-    pub differences: Vec<CellDiff>,
-    pub identical: usize,
-    /// Per switch: (what A's cluster chose, what B's did).
-    pub choices: BTreeMap<String, (Option<bool>, Option<bool>)>,
-    /// Per tag: (A's tally, B's).
-    pub by_tag: BTreeMap<String, (Option<Tally>, Option<Tally>)>,
-}
-
-impl Comparison {
-    pub fn is_identical(&self) -> bool {
-        self.differences.is_empty()
-    }
-}
-
-type CellId = (String, String, String);
-
-fn cell_states(report: &ConformanceReport) -> (Vec<CellId>, BTreeMap<CellId, CellState>) {
-    let mut order = Vec::new();
-    let mut states = BTreeMap::new();
-    for suite in &report.suites {
-        for phase in &suite.phases {
-            for cell in &phase.cells {
-                let id = (suite.name.clone(), phase.name.clone(), cell.cell.clone());
-                order.push(id.clone());
-                states.insert(
-                    id,
-                    CellState {
-                        status: cell.status,
-                        observed: cell.result.observed.symbol().to_owned(),
-                    },
-                );
-            }
-        }
-    }
-    (order, states)
-}
-
-/// Compares two reports cell by cell (status and observation), in A's order, then B's extra cells.
-pub fn compare(a: &ConformanceReport, b: &ConformanceReport) -> Comparison {
-    let (order_a, states_a) = cell_states(a);
-    let (order_b, states_b) = cell_states(b);
-    let mut differences = Vec::new();
-    let mut identical = 0;
-    let extra_b = order_b.iter().filter(|id| !states_a.contains_key(*id));
-    for id in order_a.iter().chain(extra_b) {
-        let (x, y) = (states_a.get(id), states_b.get(id));
-        if x == y {
-            identical += 1;
-        } else {
-            differences.push(CellDiff {
-                suite: id.0.clone(),
-                phase: id.1.clone(),
-                cell: id.2.clone(),
-                a: x.cloned(),
-                b: y.cloned(),
-            });
-        }
-    }
-    let mut choices = BTreeMap::new();
-    for choice in &a.implementation_defined {
-        choices.insert(choice.switch.clone(), (choice.observed, None));
-    }
-    for choice in &b.implementation_defined {
-        choices
-            .entry(choice.switch.clone())
-            .or_insert((None, None))
-            .1 = choice.observed;
-    }
-    let mut by_tag = BTreeMap::new();
-    for (tag, tally) in &a.summary.by_tag {
-        by_tag.insert(tag.clone(), (Some(*tally), None));
-    }
-    for (tag, tally) in &b.summary.by_tag {
-        by_tag.entry(tag.clone()).or_insert((None, None)).1 = Some(*tally);
-    }
-    Comparison {
-        differences,
-        identical,
-        choices,
-        by_tag,
-    }
 }

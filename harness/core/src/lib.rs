@@ -3,6 +3,7 @@
 pub mod baseline;
 pub mod cell;
 pub mod cluster_policy;
+pub mod compare;
 pub mod conformance;
 pub mod events;
 pub mod matrix;

@@ -137,13 +137,10 @@ pub fn parse_profile_overrides(text: &str) -> Result<Vec<(ProfileSwitch, bool)>,
             let (name, value) = pair
                 .split_once('=')
                 .ok_or_else(|| format!("{pair:?}: expected SWITCH=true|false"))?;
-            let switch = ProfileSwitch::ALL
-                .into_iter()
-                .find(|s| s.name() == name.trim())
-                .ok_or_else(|| {
-                    let known: Vec<&str> = ProfileSwitch::ALL.iter().map(|s| s.name()).collect();
-                    format!("unknown switch {name:?} (known: {})", known.join(", "))
-                })?;
+            let switch = ProfileSwitch::from_name(name.trim()).ok_or_else(|| {
+                let known: Vec<&str> = ProfileSwitch::ALL.iter().map(|s| s.name()).collect();
+                format!("unknown switch {name:?} (known: {})", known.join(", "))
+            })?;
             let value = value
                 .trim()
                 .parse::<bool>()

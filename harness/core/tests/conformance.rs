@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, DenyKind, Observation, Reach};
+use netreach_core::compare::{Classification, compare};
 use netreach_core::conformance::{
-    ConformanceReport, ReportContext, SuiteRun, build_report, compare, filter_by_tags,
+    ConformanceReport, ReportContext, SuiteRun, build_report, filter_by_tags,
 };
 use netreach_core::named_profile::parse_profile_overrides;
 use netreach_core::oracle::{Profile, ProfileSwitch};
@@ -181,14 +182,25 @@ fn run_of(cells: Vec<CellResult>) -> RunReport {
 }
 
 fn report_of(suite: &Suite, run: RunReport, baseline: Option<Baseline>) -> ConformanceReport {
+    report_under(suite, run, baseline, Profile::default(), None)
+}
+
+fn report_under(
+    suite: &Suite,
+    run: RunReport,
+    baseline: Option<Baseline>,
+    profile: Profile,
+    plugin: Option<&str>,
+) -> ConformanceReport {
     build_report(
         &[SuiteRun {
             suite,
-            profile: Profile::default(),
+            profile,
             outcome: Ok(run),
         }],
         &ReportContext {
             baseline: baseline.map(|b| ("b.yaml".to_owned(), b)),
+            plugin: plugin.map(str::to_owned),
             ..Default::default()
         },
     )
@@ -285,14 +297,14 @@ fn compare_shows_exactly_the_edited_cell_and_survives_json() {
     ];
     let a = report_of(&suite, run_of(cells.clone()), None);
     let a = ConformanceReport::from_json(&serde_json::to_string(&a).unwrap()).unwrap();
-    let same = compare(&a, &a);
+    let same = compare(("a", &a), ("a", &a));
     assert!(same.is_identical());
     assert_eq!(same.identical, 2);
 
     let mut edited = cells;
     edited[1].observed = DENIED;
     let b = report_of(&suite, run_of(edited), None);
-    let diff = compare(&a, &b);
+    let diff = compare(("a", &a), ("b", &b));
     assert!(!diff.is_identical());
     assert_eq!(diff.identical, 1);
     assert_eq!(diff.differences.len(), 1);
@@ -307,9 +319,88 @@ fn compare_shows_exactly_the_edited_cell_and_survives_json() {
     // A cell only one report has is a difference too.
     let mut shorter = a.clone();
     shorter.suites[0].phases[0].cells.pop();
-    let missing = compare(&a, &shorter);
+    let missing = compare(("a", &a), ("b", &shorter));
     assert_eq!(missing.differences.len(), 1);
     assert!(missing.differences[0].b.is_none());
+}
+
+/// Issue 13: every differing cell says why — the switch and what each plugin chose, the plugin whose baseline
+/// explains it, or unexplained (a netreach bug candidate) — and the classification survives the JSON document.
+#[test]
+fn compare_classifies_each_difference() {
+    let suite = tiny_suite();
+    let pod_ips = &["ipblock-matches-pod-ips"];
+    let kube_router = report_under(
+        &suite,
+        run_of(vec![
+            cell("client", "web", Reach::Allow, ALLOWED, pod_ips),
+            cell("client", "meta", Reach::Allow, DENIED, &[]),
+            cell("client", "inet", Reach::Allow, ALLOWED, &[]),
+        ]),
+        Some(
+            Baseline::parse(
+                "- {suite: s, phase: p, from: client, to: meta, port: 80, observed: deny, reason: kube-router#1}\n",
+            )
+            .unwrap(),
+        ),
+        Profile::default(),
+        Some("kube-router v2.1.0"),
+    );
+    let cilium_profile = Profile::default().with(ProfileSwitch::IpblockMatchesPodIps, false);
+    let cilium = report_under(
+        &suite,
+        run_of(vec![
+            cell("client", "web", Reach::Deny, DENIED, pod_ips),
+            cell("client", "meta", Reach::Allow, ALLOWED, &[]),
+            cell("client", "inet", Reach::Allow, DENIED, &[]),
+        ]),
+        None,
+        cilium_profile,
+        Some("cilium v1.20.2"),
+    );
+    let diff = compare(("kr.json", &kube_router), ("cilium.json", &cilium));
+    let classes: Vec<(&str, &Classification)> = diff
+        .differences
+        .iter()
+        .map(|d| (d.cell.as_str(), &d.classification))
+        .collect();
+    assert_eq!(
+        classes[0],
+        (
+            "client->web:80",
+            &Classification::ImplementationDefined {
+                switches: vec!["ipblock-matches-pod-ips".into()],
+                a_chose: Some(true),
+                b_chose: Some(false),
+            }
+        )
+    );
+    match classes[1] {
+        ("client->meta:80", Classification::PluginDeviation { deviations }) => {
+            assert_eq!(deviations.len(), 1);
+            assert_eq!(deviations[0].side, "a");
+            assert_eq!(deviations[0].plugin, "kube-router v2.1.0");
+            assert_eq!(deviations[0].evidence, "kube-router#1");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        classes[2],
+        (
+            "client->inet:80",
+            &Classification::Unexplained {
+                reason: "B fails with no baseline entry".into()
+            }
+        )
+    );
+    assert_eq!(diff.classes["implementation-defined"], 1);
+    let json = serde_json::to_value(&diff).unwrap();
+    assert_eq!(json["schema"], "netreach.compare/v1");
+    assert_eq!(json["a"]["plugin"], "kube-router v2.1.0");
+    assert_eq!(json["differences"][0]["class"], "implementation_defined");
+    assert_eq!(json["differences"][0]["b_chose"], false);
+    assert_eq!(json["differences"][1]["class"], "plugin_deviation");
+    assert_eq!(json["differences"][2]["class"], "unexplained");
 }
 
 #[test]

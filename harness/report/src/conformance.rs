@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use netreach_core::conformance::{CellReport, Choice, Comparison, ConformanceReport};
+use netreach_core::compare::{CellDiff, CellState, Classification, Comparison, Side};
+use netreach_core::conformance::{CellReport, Choice, ConformanceReport};
 use netreach_core::verdict::{Status, Tally};
 
 /// `N passed, N failed`, then known deviations, implementation-defined, errors and skipped when there are any.
@@ -332,35 +333,126 @@ fn tally_short(t: Option<&Tally>) -> String {
     t.map(tally_text).unwrap_or_else(|| "-".into())
 }
 
-/// `netreach compare`: the differing cells first, then the implementation-defined choices and per-tag counts side by
-/// side.
-pub fn comparison_text(a_name: &str, b_name: &str, cmp: &Comparison) -> String {
+/// `chose true`, `chose false`, or `undetermined`.
+fn chose_word(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "chose true",
+        Some(false) => "chose false",
+        None => "undetermined",
+    }
+}
+
+/// The heading of a group of differing cells of one class: what explains them.
+fn group_heading(classification: &Classification, sides: (&Side, &Side)) -> String {
+    match classification {
+        Classification::ImplementationDefined {
+            switches,
+            a_chose,
+            b_chose,
+        } => format!(
+            "{}: A {}, B {}",
+            switches.join(" + "),
+            chose_word(*a_chose),
+            chose_word(*b_chose)
+        ),
+        Classification::PluginDeviation { deviations } => deviations
+            .iter()
+            .map(|d| {
+                let side = if d.side == "a" { "A" } else { "B" };
+                format!("{} ({side}), baseline: {}", d.plugin, d.evidence)
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Classification::NotComparable { reason } | Classification::Unexplained { reason } => {
+            let _ = sides;
+            reason.clone()
+        }
+    }
+}
+
+/// `netreach compare`: the differing cells grouped by what explains them (implementation-defined points with each
+/// side's choice, plugin deviations with the baseline's evidence, cells not comparable, unexplained ones: netreach
+/// bug candidates), then the implementation-defined choices and per-tag counts side by side.
+pub fn comparison_text(cmp: &Comparison) -> String {
     let mut out = String::new();
+    let side_text = |side: &Side| {
+        let mut parts = Vec::new();
+        if let Some(plugin) = &side.plugin {
+            parts.push(plugin.clone());
+        }
+        parts.push(format!(
+            "profile {}",
+            side.profile_name.as_deref().unwrap_or("the suites' own")
+        ));
+        if let Some(overrides) = &side.profile_overrides {
+            parts.push(format!("overrides {overrides}"));
+        }
+        format!("{} ({})", side.report, parts.join(", "))
+    };
     if cmp.differences.is_empty() {
         let _ = writeln!(out, "no differences ({} cells identical)", cmp.identical);
     } else {
         let _ = writeln!(
             out,
-            "{} cells differ ({} identical); A = {a_name}, B = {b_name}",
+            "{} cells differ ({} identical); A = {}, B = {}",
             cmp.differences.len(),
-            cmp.identical
+            cmp.identical,
+            side_text(&cmp.a),
+            side_text(&cmp.b)
         );
-        for diff in &cmp.differences {
-            let side = |s: &Option<netreach_core::conformance::CellState>| {
-                s.as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_else(|| "absent".into())
-            };
-            let _ = writeln!(
-                out,
-                "  {}/{}/{}: A {} | B {}",
-                diff.suite,
-                diff.phase,
-                diff.cell,
-                side(&diff.a),
-                side(&diff.b)
-            );
+        let counts: Vec<String> = cmp
+            .classes
+            .iter()
+            .map(|(class, n)| format!("{n} {class}"))
+            .collect();
+        let _ = writeln!(out, "  by class: {}", counts.join(", "));
+    }
+    let order = [
+        "implementation-defined",
+        "plugin deviation",
+        "not comparable",
+        "unexplained (netreach bug candidate)",
+    ];
+    for class in order {
+        let in_class: Vec<&CellDiff> = cmp
+            .differences
+            .iter()
+            .filter(|d| d.classification.name() == class)
+            .collect();
+        if in_class.is_empty() {
+            continue;
         }
+        let _ = writeln!(out, "\n{class} ({}):", plural(in_class.len(), "cell"));
+        let mut groups: Vec<(String, Vec<&CellDiff>)> = Vec::new();
+        for diff in in_class {
+            let heading = group_heading(&diff.classification, (&cmp.a, &cmp.b));
+            match groups.iter_mut().find(|(h, _)| *h == heading) {
+                Some((_, members)) => members.push(diff),
+                None => groups.push((heading, vec![diff])),
+            }
+        }
+        for (heading, members) in groups {
+            let _ = writeln!(out, "  {heading} ({}):", plural(members.len(), "cell"));
+            for diff in members {
+                let side = |s: &Option<CellState>| {
+                    s.as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| "absent".into())
+                };
+                let _ = writeln!(
+                    out,
+                    "    {}/{}/{}: A {} | B {}",
+                    diff.suite,
+                    diff.phase,
+                    diff.cell,
+                    side(&diff.a),
+                    side(&diff.b)
+                );
+            }
+        }
+    }
+    if !cmp.differences.is_empty() && !cmp.classes.contains_key(order[3]) {
+        let _ = writeln!(out, "\nunexplained (netreach bug candidates): none");
     }
     let _ = writeln!(out, "\nimplementation-defined points (A | B):");
     for (switch, (a, b)) in &cmp.choices {

@@ -75,6 +75,11 @@ impl ProfileSwitch {
         Self::EqualPriorityFirstByName,
     ];
 
+    /// The switch called `name` (kebab-case, as in suites and reports).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// The kebab-case name used in suites and reports.
     pub fn name(self) -> &'static str {
         match self {
