@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use netreach_core::compare::{CellDiff, CellState, Classification, Comparison, Side};
 use netreach_core::conformance::{CellReport, Choice, ConformanceReport};
+use netreach_core::named_profile::NamedProfile;
 use netreach_core::verdict::{Status, Tally};
 
 /// `N passed, N failed`, then known deviations, implementation-defined, errors and skipped when there are any.
@@ -256,6 +257,28 @@ pub fn markdown(report: &ConformanceReport) -> String {
                 );
             }
             let _ = writeln!(out, "\n</details>");
+        }
+    }
+
+    if let Some(named) = report
+        .profile_name
+        .as_deref()
+        .and_then(|name| NamedProfile::builtin(name).ok())
+        .filter(|named| !named.not_covered.is_empty())
+    {
+        let _ = writeln!(
+            out,
+            "\nPoints no switch covers yet, as the profile `{}` records them (not probed by the battery):\n",
+            named.name
+        );
+        for point in &named.not_covered {
+            let _ = writeln!(
+                out,
+                "- {}: **{}** ({})",
+                point.point,
+                escape(&point.choice),
+                escape(&point.observed)
+            );
         }
     }
 
