@@ -11,7 +11,6 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, CellStatus};
 use netreach_core::matrix::cell_keys;
-use netreach_core::plan::synthetic_deployment;
 use netreach_core::results::RunReport;
 use netreach_core::suite::{Suite, load_suite, load_suite_for_planning};
 use netreach_core::verdict::Verdict;
@@ -112,7 +111,7 @@ fn check(cell: Option<CellResult>, run_error: Option<String>) -> Result<(), Fail
 fn planned_cells(path: &Path) -> Result<Vec<(String, String, CellKey)>, String> {
     let suite: Suite = load_suite_for_planning(path, &|name| std::env::var(name).ok())
         .map_err(|e| e.to_string())?;
-    let keys = cell_keys(&suite, &synthetic_deployment(&suite).layout);
+    let keys = cell_keys(&suite);
     Ok(suite
         .phases
         .iter()

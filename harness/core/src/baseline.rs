@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::cell::{CellKey, CellStatus, Reach};
 use crate::results::RunReport;
+use crate::world::Protocol;
 use serde::{Deserialize, Serialize};
 
 /// One accepted deviation: this cell of this phase of this suite is observed `observed`, and that is known.
@@ -15,6 +16,9 @@ pub struct BaselineEntry {
     pub from: String,
     pub to: String,
     pub port: u16,
+    /// TCP when absent (the baselines written before protocols).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
     /// What the cell is observed to do (`allow` or `deny`); a cell observed otherwise is not covered.
     pub observed: Reach,
     /// Why the deviation is accepted (an issue link, the plugin's documented behaviour, ...).
@@ -27,6 +31,7 @@ impl BaselineEntry {
             from: self.from.clone(),
             to: self.to.clone(),
             port: self.port,
+            protocol: self.protocol.unwrap_or(Protocol::Tcp),
         }
     }
 
@@ -92,6 +97,7 @@ impl Baseline {
                         from: cell.key.from.clone(),
                         to: cell.key.to.clone(),
                         port: cell.key.port,
+                        protocol: (cell.key.protocol != Protocol::Tcp).then_some(cell.key.protocol),
                         observed,
                         reason: reason.to_owned(),
                     });
@@ -132,7 +138,7 @@ impl Baseline {
                 && e.phase == phase
                 && e.from == key.from
                 && e.to == key.to
-                && e.port == key.port
+                && e.key() == *key
                 && e.observed == observed
         })
     }
@@ -149,12 +155,15 @@ impl Baseline {
         }
         for e in &self.entries {
             out.push_str(&format!(
-                "- {{suite: {}, phase: {}, from: {}, to: {}, port: {}, observed: {}, reason: {}}}\n",
+                "- {{suite: {}, phase: {}, from: {}, to: {}, port: {}{}, observed: {}, reason: {}}}\n",
                 quoted(&e.suite),
                 quoted(&e.phase),
                 quoted(&e.from),
                 quoted(&e.to),
                 e.port,
+                e.protocol
+                    .map(|p| format!(", protocol: {p}"))
+                    .unwrap_or_default(),
                 reach_word(e.observed),
                 quoted(&e.reason)
             ));
@@ -186,6 +195,7 @@ mod tests {
             from: "pod1".into(),
             to: "metadata".into(),
             port: 32000,
+            protocol: None,
             observed: Reach::Allow,
             reason: "kube-router: \"node IP\" hole, see #12".into(),
         }

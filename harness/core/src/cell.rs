@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::world::Protocol;
+
 /// Whether a connection is allowed or denied (by expectation, or as observed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,11 +38,23 @@ pub struct CellKey {
     pub from: String,
     pub to: String,
     pub port: u16,
+    /// TCP unless the destination's port says otherwise (older documents have no protocol: TCP).
+    #[serde(default = "tcp")]
+    pub protocol: Protocol,
+}
+
+fn tcp() -> Protocol {
+    Protocol::Tcp
 }
 
 impl std::fmt::Display for CellKey {
+    /// `FROM->TO:PORT`, then `/udp` or `/sctp` for those protocols (TCP keeps the short form).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}->{}:{}", self.from, self.to, self.port)
+        write!(f, "{}->{}:{}", self.from, self.to, self.port)?;
+        match self.protocol {
+            Protocol::Tcp => Ok(()),
+            other => write!(f, "/{}", other.as_api().to_ascii_lowercase()),
+        }
     }
 }
 
@@ -58,10 +72,23 @@ pub enum DenyKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Observation {
-    Allowed { http_status: u16 },
-    Denied { kind: DenyKind, curl_exit: i32 },
-    Error { message: String },
-    Skipped { reason: String },
+    Allowed {
+        http_status: u16,
+    },
+    /// `curl_exit`: curl's exit code (7, 28); for a UDP or SCTP probe, agnhost `connect`'s (1), whose first line of
+    /// output is `evidence` (`REFUSED: read udp …: connection refused`).
+    Denied {
+        kind: DenyKind,
+        curl_exit: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<String>,
+    },
+    Error {
+        message: String,
+    },
+    Skipped {
+        reason: String,
+    },
 }
 
 impl Observation {
@@ -72,10 +99,12 @@ impl Observation {
             7 => Observation::Denied {
                 kind: DenyKind::Refused,
                 curl_exit: 7,
+                evidence: None,
             },
             28 => Observation::Denied {
                 kind: DenyKind::Timeout,
                 curl_exit: 28,
+                evidence: None,
             },
             127 => Observation::Error {
                 message: "curl not found in the source pod's image (exit 127)".into(),
@@ -89,6 +118,38 @@ impl Observation {
                         format!(": {stderr}")
                     }
                 ),
+            },
+        }
+    }
+
+    /// Classifies agnhost `connect`'s exit code and output (`said`): 0 connected (for UDP: the server answered the
+    /// datagram), `REFUSED…` refused (a reject, or an ICMP port unreachable), `TIMEOUT…` no answer in time (a drop);
+    /// an SCTP socket the kernel cannot create (`protocol not supported`) is a skip; anything else is an error.
+    pub fn from_connect(exit_code: i32, said: String) -> Self {
+        let kind = if said.starts_with("REFUSED") {
+            Some(DenyKind::Refused)
+        } else if said.starts_with("TIMEOUT") {
+            Some(DenyKind::Timeout)
+        } else {
+            None
+        };
+        match (exit_code, kind) {
+            (0, _) => Observation::Allowed { http_status: 0 },
+            (1, Some(kind)) => Observation::Denied {
+                kind,
+                curl_exit: 1,
+                evidence: Some(said),
+            },
+            (_, _) if said.contains("protocol not supported") => Observation::Skipped {
+                reason: format!(
+                    "the node's kernel has no SCTP sockets (agnhost connect: {said}); the oracle still decides the cell"
+                ),
+            },
+            (126 | 127, _) => Observation::Error {
+                message: format!("agnhost cannot run in the source pod (exit {exit_code}): {said}"),
+            },
+            (other, _) => Observation::Error {
+                message: format!("agnhost connect exited {other}: {said}"),
             },
         }
     }

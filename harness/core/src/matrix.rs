@@ -12,7 +12,8 @@ use crate::cell::{CellKey, CellResult, Observation, Reach};
 use crate::cluster_policy::ClusterNetworkPolicy;
 use crate::oracle::{Oracle, OracleError, PodRef, Profile, Target, Traffic};
 use crate::suite::{
-    Destination, DestinationKind, Expectation, ExternalDestination, ServerDestination, Suite,
+    Column, Destination, DestinationKind, Expectation, ExternalDestination, ServerDestination,
+    Suite,
 };
 use crate::world::{Protocol, World};
 
@@ -38,9 +39,20 @@ pub struct Endpoint {
 impl Endpoint {
     /// `http://ADDRESS:PORT/PATH`, with an IPv6 address in brackets.
     pub fn url(&self) -> String {
-        match self.address {
-            IpAddr::V4(v4) => format!("http://{v4}:{}{}", self.port, self.path),
-            IpAddr::V6(v6) => format!("http://[{v6}]:{}{}", self.port, self.path),
+        self.url_for(self.port, Protocol::Tcp)
+    }
+
+    /// What a probe of `port`/`protocol` fetches: `http://ADDRESS:PORT/PATH` for TCP, `udp://ADDRESS:PORT` or
+    /// `sctp://ADDRESS:PORT` for the others (an IPv6 address in brackets).
+    pub fn url_for(&self, port: u16, protocol: Protocol) -> String {
+        let host = match self.address {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("[{v6}]"),
+        };
+        match protocol {
+            Protocol::Tcp => format!("http://{host}:{port}{}", self.path),
+            Protocol::Udp => format!("udp://{host}:{port}"),
+            Protocol::Sctp => format!("sctp://{host}:{port}"),
         }
     }
 }
@@ -70,7 +82,7 @@ impl Layout {
                     Endpoint {
                         target: Target::Pod(placed.pod),
                         address: placed.address,
-                        port: spec.port,
+                        port: spec.ports.first().map(|p| p.port).unwrap_or_default(),
                         path: "/".into(),
                         node: placed.node,
                     }
@@ -157,7 +169,7 @@ pub fn oracle_cells_layered(
                 from: route.from.clone(),
                 to: route.to.clone(),
                 port: route.key.port,
-                protocol: Protocol::Tcp,
+                protocol: route.key.protocol,
             };
             let decision = oracle.decide(&traffic)?;
             Ok(OracleCell {
@@ -234,39 +246,24 @@ impl Cell {
     }
 }
 
-/// The key of every cell of the matrix, in suite order (pods, then destinations): the same in every phase.
-pub fn cell_keys(suite: &Suite, layout: &Layout) -> Vec<CellKey> {
+/// The key of every cell of the matrix, in suite order (pods, then columns): the same in every phase.
+pub fn cell_keys(suite: &Suite) -> Vec<CellKey> {
+    let columns = suite.columns();
     suite
         .pods
         .iter()
-        .flat_map(|pod| {
-            suite
-                .destinations
-                .iter()
-                .map(|destination| key_of(suite, layout, &pod.name, &destination.name))
-        })
+        .flat_map(|pod| columns.iter().map(|column| key_of(&pod.name, column)))
         .collect()
 }
 
-/// The key of the cell `pod` × `destination` on this layout: its port is the endpoint's, else the destination's
-/// (the suite's, so names do not depend on the environment).
-fn key_of(suite: &Suite, layout: &Layout, pod: &str, destination: &str) -> CellKey {
-    let port = layout
-        .destinations
-        .get(destination)
-        .map(|to| to.port)
-        .or_else(|| {
-            suite
-                .destinations
-                .iter()
-                .find(|d| d.name == destination)
-                .map(Destination::port)
-        })
-        .unwrap_or_default();
+/// The key of the cell `pod` × `column`: the column's port (the suite's, so names do not depend on the
+/// environment) and protocol.
+fn key_of(pod: &str, column: &Column) -> CellKey {
     CellKey {
         from: pod.to_owned(),
-        to: destination.to_owned(),
-        port,
+        to: column.destination.clone(),
+        port: column.port,
+        protocol: column.protocol,
     }
 }
 
@@ -298,8 +295,13 @@ pub fn phase_cells_layered(
     for pod in &suite.pods {
         let source = layout.sources.get(&pod.name);
         let not_created = suite.not_created_yet(&pod.name, index);
-        for destination in &suite.destinations {
-            let key = key_of(suite, layout, &pod.name, &destination.name);
+        for column in suite.columns() {
+            let key = key_of(&pod.name, &column);
+            let destination = suite
+                .destinations
+                .iter()
+                .find(|d| d.name == column.destination)
+                .expect("every column names a destination of the suite");
             let endpoint = layout
                 .destinations
                 .get(&destination.name)
@@ -322,9 +324,11 @@ pub fn phase_cells_layered(
                 from_node: source.and_then(|s| s.node.clone()),
                 to_node: endpoint.and_then(|to| to.node.clone()),
                 source: source.map(|s| s.pod.clone()),
-                url: endpoint.map(Endpoint::url).unwrap_or_default(),
+                url: endpoint
+                    .map(|to| to.url_for(column.port, column.protocol))
+                    .unwrap_or_default(),
                 skipped,
-                table: phase.expectation.expected(&pod.name, &destination.name),
+                table: phase.expectation.expected(&pod.name, &column.label),
                 expected: None,
                 oracle: None,
             });

@@ -146,7 +146,7 @@ pub fn namespace_info(name: &str, labels: &Labels) -> NamespaceInfo {
     }
 }
 
-/// A server pod as the oracle sees it: its labels and its one named TCP port.
+/// A server pod as the oracle sees it: its labels and its container ports.
 pub fn server_info(
     name: &str,
     namespace: &str,
@@ -161,11 +161,15 @@ pub fn server_info(
         ip,
         node: node.to_owned(),
         host_network: server.host_network,
-        ports: vec![ContainerPort {
-            name: Some(server.port_name.clone()),
-            port: server.port,
-            protocol: Protocol::Tcp,
-        }],
+        ports: server
+            .ports
+            .iter()
+            .map(|p| ContainerPort {
+                name: p.name.clone(),
+                port: p.port,
+                protocol: p.protocol,
+            })
+            .collect(),
     }
 }
 
@@ -219,7 +223,7 @@ impl From<Cell> for PlannedCell {
             from: cell.key.from,
             to: cell.key.to,
             port: cell.key.port,
-            protocol: Protocol::Tcp,
+            protocol: cell.key.protocol,
             expected,
             table: cell.table,
             implementation_defined: !switches.is_empty(),

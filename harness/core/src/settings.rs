@@ -51,7 +51,18 @@ impl ProbeSettings {
     ///
     /// curl's exit code is what the probe classified (0 connected, 7 refused, 28 timed out) and the printed status
     /// is the HTTP code. The pod only exists while the run does (or after `netreach run --keep`).
+    ///
+    /// A UDP or SCTP URL (`udp://HOST:PORT`) gives the agnhost `connect` command in the pod's agnhost container.
     pub fn reproduce_command(&self, namespace: &str, pod: &str, url: &str) -> String {
+        if let Some(connect) = self.connect_command(url) {
+            let words: Vec<String> = connect.iter().map(|w| shell_word(w)).collect();
+            return format!(
+                "kubectl exec -n {} {} -c {CONNECT_CONTAINER} -- {}",
+                shell_word(namespace),
+                shell_word(pod),
+                words.join(" ")
+            );
+        }
         format!(
             "kubectl exec -n {} {} -- curl -sS -o /dev/null -w '%{{http_code}}\\n' --connect-timeout {} --max-time {} {}",
             shell_word(namespace),
@@ -60,6 +71,28 @@ impl ProbeSettings {
             seconds(self.max_time()),
             shell_word(url)
         )
+    }
+}
+
+/// The source pods' container UDP and SCTP probes run in (agnhost's image).
+pub const CONNECT_CONTAINER: &str = "agnhost";
+
+impl ProbeSettings {
+    /// The probe of a `udp://HOST:PORT` or `sctp://HOST:PORT` URL: `/agnhost connect --protocol=P
+    /// --timeout=CONNECT_TIMEOUT HOST:PORT` (always with a timeout: without one a dropped UDP datagram's probe never
+    /// ends). `None` for any other URL (curl probes it).
+    pub fn connect_command(&self, url: &str) -> Option<Vec<String>> {
+        let (protocol, target) = url.split_once("://")?;
+        if !matches!(protocol, "udp" | "sctp") {
+            return None;
+        }
+        Some(vec![
+            "/agnhost".into(),
+            "connect".into(),
+            format!("--protocol={protocol}"),
+            format!("--timeout={}s", seconds(self.connect_timeout)),
+            target.to_owned(),
+        ])
     }
 }
 

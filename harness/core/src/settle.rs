@@ -114,6 +114,11 @@ impl Settle {
         let new_pod = self.new_pods.get(&key.from);
         let first_of_new_pod = cell.attempts == 0 && new_pod.is_some();
         cell.attempts += 1;
+        if matches!(observation, Observation::Skipped { .. }) {
+            // The prober found the cell cannot be probed here (SCTP on a kernel without it): final.
+            cell.observed = observation;
+            return Next::Decided;
+        }
         let matches = observation.reach().is_some() && observation.reach() == cell.expected;
         if let Some(pod) = new_pod.filter(|_| first_of_new_pod) {
             cell.first_probe_after = Some(pod.created_before + at);
@@ -164,6 +169,7 @@ impl Settle {
 mod tests {
     use super::*;
     use crate::cell::{DenyKind, Reach};
+    use crate::world::Protocol;
 
     const fn ms(millis: u64) -> Duration {
         Duration::from_millis(millis)
@@ -180,6 +186,7 @@ mod tests {
             from: from.into(),
             to: to.into(),
             port: 80,
+            protocol: Protocol::Tcp,
         }
     }
 
@@ -212,6 +219,7 @@ mod tests {
         Observation::Denied {
             kind: DenyKind::Timeout,
             curl_exit: 28,
+            evidence: None,
         }
     }
 

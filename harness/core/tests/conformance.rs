@@ -1,6 +1,7 @@
 //! The conformance battery without a cluster: its suites load and plan, invalid input is refused naming file and
 //! field, tags choose phases, baselines mark known deviations, and `compare` finds exactly the differing cells.
 
+use netreach_core::world::Protocol;
 use std::path::{Path, PathBuf};
 
 use netreach_core::baseline::Baseline;
@@ -145,6 +146,7 @@ fn cell(from: &str, to: &str, expected: Reach, observed: Observation, ids: &[&st
             from: from.into(),
             to: to.into(),
             port: 80,
+            protocol: Protocol::Tcp,
         },
         from_node: None,
         to_node: None,
@@ -166,6 +168,7 @@ const ALLOWED: Observation = Observation::Allowed { http_status: 200 };
 const DENIED: Observation = Observation::Denied {
     kind: DenyKind::Timeout,
     curl_exit: 28,
+    evidence: None,
 };
 
 fn run_of(cells: Vec<CellResult>) -> RunReport {

@@ -299,7 +299,7 @@ fn a_server_port_name_defaults_to_http_and_can_be_set() {
         .destinations
         .iter()
         .filter_map(|d| match &d.kind {
-            DestinationKind::Server(s) => Some(s.port_name.as_str()),
+            DestinationKind::Server(s) => s.ports[0].name.as_deref(),
             _ => None,
         })
         .collect();
@@ -393,4 +393,57 @@ fn same_policy_name_from_two_files_names_the_file() {
             "metadata-access/metadata-allow from ../manifests/metadata-access/allow-v2.yaml"
         ]
     );
+}
+
+/// Issue 12: several ports per server, each with a name and a protocol; the columns (and the table's header) are
+/// `NAME:PORT[/udp]` for such a server.
+#[test]
+fn a_server_with_several_ports_of_two_protocols_has_one_column_per_port() {
+    let suite = load_suite_with_env(
+        &repo_root().join("suites/conformance/named-ports.yaml"),
+        &no_env,
+    )
+    .unwrap();
+    let columns: Vec<(String, u16, &str)> = suite
+        .columns()
+        .into_iter()
+        .map(|c| (c.label, c.port, c.protocol.as_api()))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("multi:8080".to_owned(), 8080, "TCP"),
+            ("multi:5353/udp".to_owned(), 5353, "UDP"),
+            ("multi:9090".to_owned(), 9090, "TCP"),
+        ]
+    );
+    assert_eq!(
+        suite.phases[1]
+            .expectation
+            .expected("client", "multi:5353/udp"),
+        Some(Reach::Allow)
+    );
+}
+
+#[test]
+fn bad_server_ports_are_named_by_field() {
+    let with = |ports: &'static str| {
+        load_error("metadata-access.yaml", move |t| {
+            t.replace("port: 8080, body: web", ports)
+        })
+    };
+    assert!(
+        with("port: 8080, ports: [{port: 53}], body: web")
+            .contains("destinations[1].server.ports: give either `port`/`portName` or `ports`"),
+    );
+    assert!(
+        with("ports: [{port: 53, protocol: UDP}, {port: 53, protocol: UDP}]")
+            .contains("destinations[1].server.ports[1].port: 53 UDP is declared twice"),
+    );
+    assert!(
+        with("ports: [{name: dns, port: 53}, {name: dns, port: 54}]")
+            .contains("destinations[1].server.ports[1].name: duplicate port name \"dns\""),
+    );
+    assert!(with("ports: [{port: 53, protocol: udp}]").contains("unknown variant `udp`"));
+    assert!(with("ports: []").contains("destinations[1].server.ports: at least one port"));
 }

@@ -16,18 +16,23 @@ pub struct ExecOutput {
     pub exit_code: Option<i32>,
 }
 
-/// Runs `command` in the pod's first container, draining stdout and stderr while awaiting the status.
+/// Runs `command` in the pod's `container` (the first one when `None`), draining stdout and stderr while awaiting
+/// the status.
 /// Errors are plain text: the caller turns them into error cells, never into passes.
 pub async fn exec(
     pods: &Api<Pod>,
     pod: &str,
+    container: Option<&str>,
     command: Vec<String>,
     deadline: Duration,
 ) -> Result<ExecOutput, String> {
-    let params = AttachParams::default()
+    let mut params = AttachParams::default()
         .stdin(false)
         .stdout(true)
         .stderr(true);
+    if let Some(container) = container {
+        params = params.container(container);
+    }
     tracing::debug!(
         namespace = pods.namespace().unwrap_or_default(),
         %pod,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Pod;
 use netreach_core::placement::place;
 use netreach_core::suite::{DestinationKind, FixturePod, ServerDestination, Suite};
-use netreach_core::world::Labels;
+use netreach_core::world::{Labels, Protocol};
 
 use crate::fixtures::{FixtureImages, Mode};
 use crate::objects::{self, DESTINATION_LABEL, PodPlacement};
@@ -34,7 +34,7 @@ pub struct FixtureSpec<'a> {
     pub nodes: &'a [String],
 }
 
-impl FixtureSpec<'_> {
+impl<'a> FixtureSpec<'a> {
     /// The fixtures to create before the first phase.
     pub fn plan(&self) -> FixturePlan {
         let own = objects::own_namespace(self.run_id);
@@ -61,19 +61,28 @@ impl FixtureSpec<'_> {
                 .unwrap_or_else(|| own.clone());
             let mut labels = server.labels.clone();
             labels.insert(DESTINATION_LABEL.into(), name.to_owned());
-            pods.push(objects::server_pod(
-                &PodPlacement {
-                    namespace: &namespace,
-                    name,
-                    labels: &labels,
-                    image: &self.images.server,
-                    node: placement.get(name).map(String::as_str),
-                },
-                server.port,
-                &server.port_name,
-                &server.body,
-                server.host_network,
-            ));
+            let node = placement.get(name).map(String::as_str);
+            let at = |image: &'a str| PodPlacement {
+                namespace: &namespace,
+                name,
+                labels: &labels,
+                image,
+                node,
+            };
+            pods.push(match server.ports.as_slice() {
+                [only] if only.protocol == Protocol::Tcp => objects::server_pod(
+                    &at(&self.images.server),
+                    only.port,
+                    only.name.as_deref().unwrap_or("http"),
+                    &server.body,
+                    server.host_network,
+                ),
+                ports => objects::netexec_server_pod(
+                    &at(&self.images.agnhost),
+                    ports,
+                    server.host_network,
+                ),
+            });
             servers.insert(name.to_owned(), (namespace, name.to_owned()));
         }
         FixturePlan {
@@ -118,6 +127,14 @@ impl FixtureSpec<'_> {
             image: &self.images.probe,
             node: placement.get(&pod.name).map(String::as_str),
         });
+        let other_protocols = self
+            .suite
+            .columns()
+            .iter()
+            .any(|c| c.protocol != Protocol::Tcp);
+        if other_protocols {
+            objects::add_connect_container(&mut probe, &self.images.agnhost);
+        }
         if let Some(spec) = probe.spec.as_mut().filter(|_| pod.host_network) {
             spec.host_network = Some(true);
         }
@@ -146,6 +163,7 @@ mod tests {
     static IMAGES: FixtureImages = FixtureImages {
         probe: String::new(),
         server: String::new(),
+        agnhost: String::new(),
     };
 
     /// The plan of `suite` for run `abcd1234` on `nodes`.

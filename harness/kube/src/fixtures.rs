@@ -20,12 +20,16 @@ use crate::objects;
 pub struct FixtureImages {
     pub probe: String,
     pub server: String,
+    /// Upstream's e2e test image: `netexec` serves UDP (and several ports), `connect` probes UDP and SCTP.
+    pub agnhost: String,
 }
 
 impl FixtureImages {
     /// Public images that work on any cluster that can pull (kind, cloud): curl with a shell, and busybox httpd.
     pub const PUBLIC_PROBE: &str = "docker.io/curlimages/curl:8.11.1";
     pub const PUBLIC_SERVER: &str = "docker.io/library/busybox:1.37";
+    /// The tag Kubernetes v1.34's e2e framework uses.
+    pub const PUBLIC_AGNHOST: &str = "registry.k8s.io/e2e-test-images/agnhost:2.56";
 
     /// `$NETREACH_PROBE_IMAGE` / `$NETREACH_SERVER_IMAGE` (set by `scripts/cluster env`), else the public images.
     pub fn from_env() -> Self {
@@ -38,6 +42,7 @@ impl FixtureImages {
         Self {
             probe: pick("NETREACH_PROBE_IMAGE", Self::PUBLIC_PROBE),
             server: pick("NETREACH_SERVER_IMAGE", Self::PUBLIC_SERVER),
+            agnhost: pick("NETREACH_AGNHOST_IMAGE", Self::PUBLIC_AGNHOST),
         }
     }
 }
@@ -62,6 +67,8 @@ pub struct RunningPod {
     pub labels: Labels,
     pub host_network: bool,
     pub ports: Vec<ContainerPort>,
+    /// The first container's name: curl probes run there (exec must name it when the pod has several).
+    pub first_container: Option<String>,
 }
 
 /// Everything deployed or found, by suite name.
@@ -445,6 +452,11 @@ fn running_pod(pod: &Pod) -> Option<RunningPod> {
         return None;
     }
     Some(RunningPod {
+        first_container: pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.containers.first())
+            .map(|c| c.name.clone()),
         namespace: pod.metadata.namespace.clone()?,
         name: pod.metadata.name.clone()?,
         node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),

@@ -4,11 +4,13 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, Probe, TCPSocketAction,
+    Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, Probe, Sysctl, TCPSocketAction,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use netreach_core::settings::CONNECT_CONTAINER;
+use netreach_core::suite::ServerPort;
 
 /// Label on every namespace and policy netreach creates.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "netreach");
@@ -150,6 +152,95 @@ pub fn server_pod(
     pod
 }
 
+/// Adds to a source pod the container UDP and SCTP probes are exec'd in: agnhost, idle (`pause`) until then.
+pub fn add_connect_container(pod: &mut Pod, image: &str) {
+    if let Some(spec) = pod.spec.as_mut() {
+        spec.containers.push(Container {
+            name: CONNECT_CONTAINER.into(),
+            image: Some(image.to_owned()),
+            image_pull_policy: Some("IfNotPresent".into()),
+            args: Some(vec!["pause".into()]),
+            security_context: spec
+                .containers
+                .first()
+                .and_then(|c| c.security_context.clone()),
+            ..Default::default()
+        });
+    }
+}
+
+/// A destination with several ports, or one of another protocol than TCP: one agnhost `netexec` container per port
+/// number, answering HTTP on TCP and netexec's commands on UDP there (so a TCP and a UDP cell of the same number both
+/// have a listener); the container ports are the suite's, names and protocols included. An SCTP port gets no SCTP
+/// listener (netexec exits when the kernel lacks SCTP); its cells are skipped where SCTP is unsupported.
+pub fn netexec_server_pod(
+    placement: &PodPlacement<'_>,
+    ports: &[ServerPort],
+    host_network: bool,
+) -> Pod {
+    let mut numbers: Vec<u16> = ports.iter().map(|p| p.port).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let containers: Vec<Container> = numbers
+        .iter()
+        .map(|&number| Container {
+            name: format!("netexec-{number}"),
+            image: Some(placement.image.to_owned()),
+            image_pull_policy: Some("IfNotPresent".into()),
+            args: Some(vec![
+                "netexec".into(),
+                format!("--http-port={number}"),
+                format!("--udp-port={number}"),
+            ]),
+            ports: Some(
+                ports
+                    .iter()
+                    .filter(|p| p.port == number)
+                    .map(|p| ContainerPort {
+                        name: p.name.clone(),
+                        container_port: i32::from(p.port),
+                        protocol: Some(p.protocol.as_api().into()),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            readiness_probe: Some(Probe {
+                tcp_socket: Some(TCPSocketAction {
+                    port: IntOrString::Int(i32::from(number)),
+                    ..Default::default()
+                }),
+                period_seconds: Some(1),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect();
+    let mut containers = containers.into_iter();
+    let first = containers.next().unwrap_or_default();
+    let mut pod = base_spec(placement, first);
+    if let Some(spec) = pod.spec.as_mut() {
+        let context = spec
+            .containers
+            .first()
+            .and_then(|c| c.security_context.clone());
+        spec.containers.extend(containers.map(|mut c| {
+            c.security_context = context.clone();
+            c
+        }));
+        spec.host_network = Some(host_network);
+        // A port below 1024 for the image's non-root user: the namespaced, "safe" sysctl opens it.
+        if let Some(low) = numbers.first().filter(|&&n| n < 1024 && !host_network) {
+            spec.security_context
+                .get_or_insert_with(Default::default)
+                .sysctls = Some(vec![Sysctl {
+                name: "net.ipv4.ip_unprivileged_port_start".into(),
+                value: low.to_string(),
+            }]);
+        }
+    }
+    pod
+}
+
 /// The policy as netreach applies it: in `namespace`, labelled as owned by the run, without server-set fields.
 pub fn owned_policy(policy: &NetworkPolicy, namespace: &str, run_id: &str) -> NetworkPolicy {
     let mut out = policy.clone();
@@ -188,6 +279,56 @@ mod tests {
         assert_eq!(out.metadata.resource_version, None);
         assert!(is_managed(out.metadata.labels.as_ref()));
         assert_eq!(out.metadata.labels.unwrap()[RUN_ID_LABEL], "abcd1234");
+    }
+
+    #[test]
+    fn a_netexec_server_answers_tcp_and_udp_on_each_port_number_with_the_suites_container_ports() {
+        use netreach_core::world::Protocol;
+        let labels = BTreeMap::new();
+        let placement = PodPlacement {
+            namespace: "n",
+            name: "multi",
+            labels: &labels,
+            image: "agnhost",
+            node: None,
+        };
+        let port = |name: &str, port, protocol| ServerPort {
+            name: Some(name.into()),
+            port,
+            protocol,
+        };
+        let pod = netexec_server_pod(
+            &placement,
+            &[
+                port("dns-tcp", 53, Protocol::Tcp),
+                port("dns", 53, Protocol::Udp),
+                port("http", 8080, Protocol::Tcp),
+            ],
+            false,
+        );
+        let spec = pod.spec.unwrap();
+        let args: Vec<Vec<String>> = spec
+            .containers
+            .iter()
+            .map(|c| c.args.clone().unwrap())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                ["netexec", "--http-port=53", "--udp-port=53"],
+                ["netexec", "--http-port=8080", "--udp-port=8080"]
+            ]
+        );
+        let declared: Vec<(Option<String>, i32, Option<String>)> = spec
+            .containers
+            .iter()
+            .flat_map(|c| c.ports.clone().unwrap())
+            .map(|p| (p.name, p.container_port, p.protocol))
+            .collect();
+        assert_eq!(declared.len(), 3);
+        assert_eq!(declared[1], (Some("dns".into()), 53, Some("UDP".into())));
+        let sysctls = spec.security_context.unwrap().sysctls.unwrap();
+        assert_eq!(sysctls[0].value, "53");
     }
 
     #[test]

@@ -40,6 +40,62 @@ pub fn probe_script(urls: &[String], settings: &ProbeSettings) -> String {
     script
 }
 
+/// Builds the script for UDP and SCTP URLs (`udp://HOST:PORT`), run in the source pod's agnhost container: every
+/// probe in parallel, one `agnhost connect` each, printing `INDEX EXIT FIRST-WORDS-OF-ITS-OUTPUT`. A missing agnhost
+/// is reported once as `noagnhost`.
+pub fn connect_script(urls: &[String], settings: &ProbeSettings) -> String {
+    let mut script = String::from(
+        "set -f
+[ -x /agnhost ] || { echo noagnhost; exit 0; }
+",
+    );
+    script.push_str("c() { i=$1; shift; o=$(\"$@\" 2>&1); r=$?; echo \"$i $r\" $o; }\n");
+    for (index, url) in urls.iter().enumerate() {
+        let words: Vec<String> = settings
+            .connect_command(url)
+            .unwrap_or_default()
+            .iter()
+            .map(|w| shell_word(w))
+            .collect();
+        script.push_str(&format!("c {index} {} &\n", words.join(" ")));
+    }
+    script.push_str("wait\n");
+    script
+}
+
+/// Reads [`connect_script`]'s output into one observation per URL index, after agnhost's documented prefixes:
+/// exit 0 connected (a UDP server answered), `REFUSED` refused, `TIMEOUT` timed out; an SCTP socket the kernel
+/// refuses (`protocol not supported`) is a skip with that reason; anything else is an error.
+pub fn parse_connect_output(stdout: &str, count: usize) -> Vec<Observation> {
+    if stdout.lines().any(|l| l.trim() == "noagnhost") {
+        let error = Observation::Error {
+            message: "/agnhost not found in the source pod's agnhost container (UDP and SCTP probes need \
+                      agnhost's image)"
+                .into(),
+        };
+        return vec![error; count];
+    }
+    let mut seen: BTreeMap<usize, Observation> = BTreeMap::new();
+    for line in stdout.lines() {
+        let mut words = line.splitn(3, ' ');
+        let (Some(index), Some(exit)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let (Ok(index), Ok(exit)) = (index.parse::<usize>(), exit.parse::<i32>()) else {
+            continue;
+        };
+        let said = words.next().unwrap_or_default().trim().to_owned();
+        seen.insert(index, Observation::from_connect(exit, said));
+    }
+    (0..count)
+        .map(|i| {
+            seen.remove(&i).unwrap_or_else(|| Observation::Error {
+                message: "the probe printed no result".into(),
+            })
+        })
+        .collect()
+}
+
 /// Reads the script's output into one observation per URL index; missing lines are errors.
 pub fn parse_probe_output(stdout: &str, count: usize) -> Vec<Observation> {
     if stdout.lines().any(|l| l.trim() == "nocurl") {
@@ -152,20 +208,73 @@ mod tests {
             out[1],
             Observation::Denied {
                 kind: DenyKind::Timeout,
-                curl_exit: 28
+                curl_exit: 28,
+                evidence: None
             }
         );
         assert_eq!(
             out[2],
             Observation::Denied {
                 kind: DenyKind::Refused,
-                curl_exit: 7
+                curl_exit: 7,
+                evidence: None
             }
         );
         assert!(
             matches!(&out[3], Observation::Error { message } if message.contains("curl exited 6"))
         );
         assert!(matches!(&out[4], Observation::Error { message } if message.contains("no result")));
+    }
+
+    #[test]
+    fn connect_output_keeps_agnhosts_evidence_and_skips_sctp_the_kernel_lacks() {
+        let out = parse_connect_output(
+            "0 0\n1 1 REFUSED: read udp 10.0.0.1:4->10.0.0.2:53: read: connection refused\n\
+             2 1 TIMEOUT: read udp 10.0.0.1:5->10.0.0.3:53: i/o timeout\n3 1 OTHER: protocol not supported\n\
+             4 1 DNS: lookup x on 10.96.0.10:53: server misbehaving\n",
+            6,
+        );
+        assert_eq!(out[0], Observation::Allowed { http_status: 0 });
+        assert!(
+            matches!(&out[1], Observation::Denied { kind: DenyKind::Refused, curl_exit: 1, evidence: Some(e) }
+            if e.starts_with("REFUSED: read udp"))
+        );
+        assert!(matches!(
+            &out[2],
+            Observation::Denied {
+                kind: DenyKind::Timeout,
+                ..
+            }
+        ));
+        assert!(
+            matches!(&out[3], Observation::Skipped { reason } if reason.contains("no SCTP sockets"))
+        );
+        assert!(
+            matches!(&out[4], Observation::Error { message } if message.contains("DNS: lookup"))
+        );
+        assert!(matches!(&out[5], Observation::Error { message } if message.contains("no result")));
+        let missing = parse_connect_output("noagnhost\n", 2);
+        assert!(
+            missing
+                .iter()
+                .all(|o| matches!(o, Observation::Error { .. }))
+        );
+    }
+
+    #[test]
+    fn connect_script_always_passes_a_timeout() {
+        let script = connect_script(
+            &["udp://10.0.0.2:53".into(), "sctp://[fd00::2]:7".into()],
+            &ProbeSettings::default(),
+        );
+        assert!(
+            script.contains("c 0 /agnhost connect '--protocol=udp' '--timeout=2s' 10.0.0.2:53 &\n"),
+            "{script}"
+        );
+        assert!(
+            script.contains("'--protocol=sctp' '--timeout=2s' '[fd00::2]:7' &\n"),
+            "{script}"
+        );
     }
 
     #[test]

@@ -7,13 +7,14 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::{Api, Client};
 use netreach_core::cell::{CellKey, Observation};
-use netreach_core::settings::ProbeSettings;
+use netreach_core::settings::{CONNECT_CONTAINER, ProbeSettings};
 use netreach_core::settle::Next;
+use netreach_core::world::Protocol;
 use tokio::sync::Semaphore;
 
 use crate::exec::exec;
 use crate::fixtures::RunningPod;
-use crate::probe_script::{parse_probe_output, probe_script};
+use crate::probe_script::{connect_script, parse_connect_output, parse_probe_output, probe_script};
 
 /// One cell to probe: its key (whose `from` names the source pod) and the URL to fetch.
 #[derive(Debug, Clone)]
@@ -153,19 +154,59 @@ async fn paced_batch<'a>(
     (round, pod, batch, observed)
 }
 
+/// Probes one batch: TCP cells with curl in the pod's first container, UDP and SCTP cells with agnhost `connect` in
+/// its agnhost container (one exec each, concurrently).
 async fn probe_batch(
     client: &Client,
     pod: &RunningPod,
     batch: Vec<&ProbeTarget>,
     options: &ProbeSettings,
 ) -> Vec<(CellKey, Observation)> {
+    let (tcp, other): (Vec<&ProbeTarget>, Vec<&ProbeTarget>) = batch
+        .into_iter()
+        .partition(|t| t.key.protocol == Protocol::Tcp);
+    let (mut tcp_seen, other_seen) = tokio::join!(
+        probe_with(client, pod, tcp, options, Prober::Curl),
+        probe_with(client, pod, other, options, Prober::Connect)
+    );
+    tcp_seen.extend(other_seen);
+    tcp_seen
+}
+
+/// Which tool probes a batch.
+#[derive(Clone, Copy)]
+enum Prober {
+    Curl,
+    Connect,
+}
+
+async fn probe_with(
+    client: &Client,
+    pod: &RunningPod,
+    batch: Vec<&ProbeTarget>,
+    options: &ProbeSettings,
+    prober: Prober,
+) -> Vec<(CellKey, Observation)> {
+    if batch.is_empty() {
+        return Vec::new();
+    }
     let urls: Vec<String> = batch.iter().map(|t| t.url.clone()).collect();
-    let script = probe_script(&urls, options);
+    let (script, container) = match prober {
+        Prober::Curl => (probe_script(&urls, options), pod.first_container.as_deref()),
+        Prober::Connect => (connect_script(&urls, options), Some(CONNECT_CONTAINER)),
+    };
     let pods: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);
     let command = vec!["sh".to_owned(), "-c".to_owned(), script];
     tracing::info!(namespace = %pod.namespace, pod = %pod.name, probes = urls.len(), "probing by exec");
     let started = Instant::now();
-    let result = exec(&pods, &pod.name, command, options.exec_deadline()).await;
+    let result = exec(
+        &pods,
+        &pod.name,
+        container,
+        command,
+        options.exec_deadline(),
+    )
+    .await;
     tracing::debug!(
         namespace = %pod.namespace,
         pod = %pod.name,
@@ -174,7 +215,10 @@ async fn probe_batch(
         "exec done"
     );
     let observations = match result {
-        Ok(output) if output.exit_code == Some(0) => parse_probe_output(&output.stdout, urls.len()),
+        Ok(output) if output.exit_code == Some(0) => match prober {
+            Prober::Curl => parse_probe_output(&output.stdout, urls.len()),
+            Prober::Connect => parse_connect_output(&output.stdout, urls.len()),
+        },
         Ok(output) => {
             let message = format!(
                 "probe shell in {}/{} exited {:?}: {}",
@@ -185,7 +229,15 @@ async fn probe_batch(
             );
             vec![Observation::Error { message }; urls.len()]
         }
-        Err(message) => vec![Observation::Error { message }; urls.len()],
+        Err(message) => {
+            let message = match prober {
+                Prober::Curl => message,
+                Prober::Connect => format!(
+                    "UDP and SCTP probes run agnhost in the source pod's {CONNECT_CONTAINER} container: {message}"
+                ),
+            };
+            vec![Observation::Error { message }; urls.len()]
+        }
     };
     batch
         .into_iter()

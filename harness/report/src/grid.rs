@@ -1,5 +1,7 @@
 //! The one table layout every terminal view shares: sources down, destinations across.
 
+use netreach_core::world::Protocol;
+
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
@@ -28,12 +30,17 @@ pub fn ordered_unique<T: PartialEq + Clone>(items: impl Iterator<Item = T>) -> V
     out
 }
 
-/// A column heading: `name:port`, or the bare name when the port is unknown (0).
-pub fn column_label(to: &str, port: u16) -> String {
+/// A column heading: `name:port` (then `/udp` or `/sctp` for those protocols), or the bare name when the port is
+/// unknown (0).
+pub fn column_label(to: &str, port: u16, protocol: Protocol) -> String {
+    let suffix = match protocol {
+        Protocol::Tcp => String::new(),
+        other => format!("/{}", other.as_api().to_ascii_lowercase()),
+    };
     if port == 0 {
-        to.to_owned()
+        format!("{to}{suffix}")
     } else {
-        format!("{to}:{port}")
+        format!("{to}:{port}{suffix}")
     }
 }
 

@@ -108,9 +108,17 @@ impl<'a> RunDocument<'a> {
 fn cell_document<'a>(cell: &'a CellResult, verdict: &'a Verdict) -> CellDocument<'a> {
     let (observed, http_status, deny_kind, curl_exit, message) = match &cell.observed {
         Observation::Allowed { http_status } => ("allow", Some(*http_status), None, Some(0), None),
-        Observation::Denied { kind, curl_exit } => {
-            ("deny", None, Some(*kind), Some(*curl_exit), None)
-        }
+        Observation::Denied {
+            kind,
+            curl_exit,
+            evidence,
+        } => (
+            "deny",
+            None,
+            Some(*kind),
+            Some(*curl_exit),
+            evidence.as_deref(),
+        ),
         Observation::Error { message } => ("error", None, None, None, Some(message.as_str())),
         Observation::Skipped { reason } => ("skipped", None, None, None, Some(reason.as_str())),
     };
@@ -118,7 +126,7 @@ fn cell_document<'a>(cell: &'a CellResult, verdict: &'a Verdict) -> CellDocument
         from: &cell.key.from,
         to: &cell.key.to,
         port: cell.key.port,
-        protocol: Protocol::Tcp,
+        protocol: cell.key.protocol,
         expected: cell.expected,
         oracle: cell.oracle,
         implementation_defined: !cell.implementation_defined.is_empty(),

@@ -146,24 +146,28 @@ fn rank(verdict: &Verdict) -> u8 {
 }
 
 fn write_table<W: Write>(out: &mut W, phase: &PhaseResult, verdicts: &[Verdict]) -> io::Result<()> {
-    let columns = ordered_unique(phase.cells.iter().map(|c| (c.key.to.clone(), c.key.port)));
+    let columns = ordered_unique(
+        phase
+            .cells
+            .iter()
+            .map(|c| (c.key.to.clone(), c.key.port, c.key.protocol)),
+    );
     let rows = ordered_unique(phase.cells.iter().map(|c| c.key.from.clone()));
     let mut header = vec!["from \\ to".to_owned()];
     header.extend(
         columns
             .iter()
-            .map(|(to, port)| cell_text(&column_label(to, *port))),
+            .map(|(to, port, protocol)| cell_text(&column_label(to, *port, *protocol))),
     );
     writeln!(out, "| {} |", header.join(" | "))?;
     writeln!(out, "|{}", " --- |".repeat(header.len()))?;
     for row in &rows {
         let mut record = vec![cell_text(row)];
-        for (to, _) in &columns {
-            let found = phase
-                .cells
-                .iter()
-                .zip(verdicts)
-                .find(|(c, _)| &c.key.from == row && &c.key.to == to);
+        for (to, port, protocol) in &columns {
+            let found = phase.cells.iter().zip(verdicts).find(|(c, _)| {
+                &c.key.from == row
+                    && (&c.key.to, c.key.port, c.key.protocol) == (to, *port, *protocol)
+            });
             record.push(match found {
                 Some((cell, Verdict::Fail)) => {
                     format!("**{}**", compact_symbol(cell, &Verdict::Fail))

@@ -24,16 +24,22 @@ pub fn write_plan<W: Write>(out: &mut W, suite: &str, plans: &[PhasePlan]) -> io
             phase.expectation
         )?;
         let rows = ordered_unique(phase.cells.iter().map(|c| c.from.clone()));
-        let columns = ordered_unique(phase.cells.iter().map(|c| (c.to.clone(), c.port)));
-        let labels: Vec<String> = columns
-            .iter()
-            .map(|(to, port)| column_label(to, *port))
-            .collect();
-        let table = grid(&rows, &labels, |r, c| {
-            let cell = phase
+        let columns = ordered_unique(
+            phase
                 .cells
                 .iter()
-                .find(|cell| cell.from == rows[r] && cell.to == columns[c].0);
+                .map(|c| (c.to.clone(), c.port, c.protocol)),
+        );
+        let labels: Vec<String> = columns
+            .iter()
+            .map(|(to, port, protocol)| column_label(to, *port, *protocol))
+            .collect();
+        let table = grid(&rows, &labels, |r, c| {
+            let cell = phase.cells.iter().find(|cell| {
+                cell.from == rows[r]
+                    && (&cell.to, cell.port, cell.protocol)
+                        == (&columns[c].0, columns[c].1, columns[c].2)
+            });
             match cell {
                 Some(cell) if cell.skipped.is_some() => "-".to_owned(),
                 Some(cell) => {

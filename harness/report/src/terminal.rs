@@ -133,7 +133,12 @@ pub fn stale_line(stale: &StaleEntry) -> String {
 
 /// Rows are sources, columns destinations; `content(i)` renders the phase's i-th cell.
 fn table(phase: &PhaseResult, content: impl Fn(usize) -> String) -> String {
-    let columns = ordered_unique(phase.cells.iter().map(|c| (c.key.to.clone(), c.key.port)));
+    let columns = ordered_unique(
+        phase
+            .cells
+            .iter()
+            .map(|c| (c.key.to.clone(), c.key.port, c.key.protocol)),
+    );
     let rows = ordered_unique(
         phase
             .cells
@@ -150,13 +155,17 @@ fn table(phase: &PhaseResult, content: impl Fn(usize) -> String) -> String {
         .collect();
     let column_labels: Vec<String> = columns
         .iter()
-        .map(|(to, port)| column_label(to, *port))
+        .map(|(to, port, protocol)| column_label(to, *port, *protocol))
         .collect();
     grid(&row_labels, &column_labels, |r, c| {
         phase
             .cells
             .iter()
-            .position(|cell| cell.key.from == rows[r].0 && cell.key.to == columns[c].0)
+            .position(|cell| {
+                cell.key.from == rows[r].0
+                    && (&cell.key.to, cell.key.port, cell.key.protocol)
+                        == (&columns[c].0, columns[c].1, columns[c].2)
+            })
             .map(&content)
             .unwrap_or_default()
     })
@@ -244,13 +253,21 @@ pub fn compact_symbol(cell: &CellResult, verdict: &Verdict) -> String {
 /// How a cell was observed, in words: `connected (HTTP 200)`, `denied (timeout, curl exit 28)`, the error, the skip.
 pub fn observed_phrase(observed: &Observation) -> String {
     match observed {
+        Observation::Allowed { http_status: 0 } => "connected (answered)".to_owned(),
         Observation::Allowed { http_status } => format!("connected (HTTP {http_status})"),
-        Observation::Denied { kind, curl_exit } => {
+        Observation::Denied {
+            kind,
+            curl_exit,
+            evidence,
+        } => {
             let kind = match kind {
                 DenyKind::Timeout => "timeout",
                 DenyKind::Refused => "refused",
             };
-            format!("denied ({kind}, curl exit {curl_exit})")
+            match evidence {
+                Some(evidence) => format!("denied ({kind}, agnhost connect: {evidence})"),
+                None => format!("denied ({kind}, curl exit {curl_exit})"),
+            }
         }
         Observation::Error { message } => format!("error: {message}"),
         Observation::Skipped { reason } => format!("skipped: {reason}"),

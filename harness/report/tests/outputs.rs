@@ -1,6 +1,7 @@
 //! Every output format of `netreach run` on one hand-built run with a baseline: snapshots of the terminal views,
 //! JUnit, JSON and Markdown, JSON validated against reports/schema/run.schema.json, JUnit read back.
 
+use netreach_core::world::Protocol;
 use std::path::Path;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ const ALLOWED: Observation = Observation::Allowed { http_status: 200 };
 const TIMEOUT: Observation = Observation::Denied {
     kind: DenyKind::Timeout,
     curl_exit: 28,
+    evidence: None,
 };
 
 fn cell(from: &str, to: &str, expected: Reach, observed: Observation) -> CellResult {
@@ -34,6 +36,7 @@ fn cell(from: &str, to: &str, expected: Reach, observed: Observation) -> CellRes
             from: from.into(),
             to: to.into(),
             port,
+            protocol: Protocol::Tcp,
         },
         from_node: Some("node1".into()),
         to_node: (to != "internet").then(|| "node1".into()),
@@ -122,6 +125,7 @@ fn entry(phase: &str, from: &str, to: &str, port: u16, reason: &str) -> Baseline
         from: from.into(),
         to: to.into(),
         port,
+        protocol: None,
         observed: Reach::Allow,
         reason: reason.into(),
     }

@@ -13,8 +13,8 @@ use super::spec::*;
 use crate::names::{check_dns_label, check_labels, check_port_name};
 use crate::oracle::{Oracle, OracleError, Profile};
 use crate::placeholder::resolve_cluster_placeholders;
-use crate::world::Labels;
 use crate::world::World;
+use crate::world::{Labels, Protocol};
 
 /// Loads a suite for a run, expanding `${VAR}` references in outside addresses from the process environment.
 pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
@@ -78,7 +78,12 @@ impl Loader<'_> {
             self.destinations(&spec.destinations, &namespace_names, &spec.placeholders)?;
         let placeholders = self.placeholders(&spec, &destinations)?;
         let pod_names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
-        let destination_names: Vec<&str> = destinations.iter().map(|d| d.name.as_str()).collect();
+        let columns: Vec<String> = destinations
+            .iter()
+            .flat_map(Destination::columns)
+            .map(|c| c.label)
+            .collect();
+        let destination_names: Vec<&str> = columns.iter().map(String::as_str).collect();
         let suite_tags = self.tags("tags", &spec.tags, &[])?;
         // Each placeholder standing for itself: a ClusterNetworkPolicy CIDR must be canonical once resolved.
         let identity: BTreeMap<IpAddr, IpAddr> = placeholders
@@ -247,18 +252,18 @@ impl Loader<'_> {
             let kind = match (&dest.server, &dest.external) {
                 (Some(server), None) => {
                     self.labels(&field("server.labels"), &server.labels)?;
-                    if server.port == 0 {
-                        return Err(self.err(field("server.port"), "must be 1-65535"));
+                    let ports = self.server_ports(&field, server)?;
+                    for port in ports.iter().filter(|_| server.host_network) {
+                        if !host_ports.insert((port.port, port.protocol)) {
+                            return Err(self.err(
+                                field("server.port"),
+                                format!(
+                                    "two hostNetwork servers cannot share a port ({} {})",
+                                    port.port, port.protocol
+                                ),
+                            ));
+                        }
                     }
-                    if server.host_network && !host_ports.insert(server.port) {
-                        return Err(self.err(
-                            field("server.port"),
-                            "two hostNetwork servers cannot share a port",
-                        ));
-                    }
-                    let port_name = server.port_name.clone().unwrap_or_else(|| "http".into());
-                    check_port_name(&port_name)
-                        .map_err(|m| self.err(field("server.portName"), m))?;
                     let namespace = match &server.namespace {
                         None => None,
                         Some(_) => Some(self.namespace_of(
@@ -271,8 +276,7 @@ impl Loader<'_> {
                         namespace,
                         labels: server.labels.clone(),
                         host_network: server.host_network,
-                        port: server.port,
-                        port_name,
+                        ports,
                         body: server.body.clone().unwrap_or_else(|| dest.name.clone()),
                     })
                 }
@@ -298,6 +302,65 @@ impl Loader<'_> {
             out.push(Destination {
                 name: dest.name.clone(),
                 kind,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A server's ports: the short form (`port`, `portName`: one TCP port, default 80 named `http`) or `ports`.
+    fn server_ports(
+        &self,
+        field: &dyn Fn(&str) -> String,
+        server: &ServerSpec,
+    ) -> Result<Vec<ServerPort>, SuiteError> {
+        let Some(specs) = &server.ports else {
+            let port = server.port.unwrap_or(80);
+            if port == 0 {
+                return Err(self.err(field("server.port"), "must be 1-65535"));
+            }
+            let name = server.port_name.clone().unwrap_or_else(|| "http".into());
+            check_port_name(&name).map_err(|m| self.err(field("server.portName"), m))?;
+            return Ok(vec![ServerPort {
+                name: Some(name),
+                port,
+                protocol: Protocol::Tcp,
+            }]);
+        };
+        if server.port.is_some() || server.port_name.is_some() {
+            return Err(self.err(
+                field("server.ports"),
+                "give either `port`/`portName` or `ports`, not both",
+            ));
+        }
+        if specs.is_empty() {
+            return Err(self.err(field("server.ports"), "at least one port is needed"));
+        }
+        let mut out: Vec<ServerPort> = Vec::new();
+        for (j, spec) in specs.iter().enumerate() {
+            let at = |f: &str| field(&format!("server.ports[{j}].{f}"));
+            if spec.port == 0 {
+                return Err(self.err(at("port"), "must be 1-65535"));
+            }
+            let protocol = spec.protocol.unwrap_or(Protocol::Tcp);
+            if let Some(name) = &spec.name {
+                check_port_name(name).map_err(|m| self.err(at("name"), m))?;
+                if out.iter().any(|p| p.name.as_ref() == Some(name)) {
+                    return Err(self.err(at("name"), format!("duplicate port name {name:?}")));
+                }
+            }
+            if out
+                .iter()
+                .any(|p| p.port == spec.port && p.protocol == protocol)
+            {
+                return Err(self.err(
+                    at("port"),
+                    format!("{} {protocol} is declared twice", spec.port),
+                ));
+            }
+            out.push(ServerPort {
+                name: spec.name.clone(),
+                port: spec.port,
+                protocol,
             });
         }
         Ok(out)

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::cell::Reach;
 use crate::cluster_policy::ClusterNetworkPolicy;
 use crate::oracle::Profile;
-use crate::world::Labels;
+use crate::world::{Labels, Protocol};
 
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -29,6 +29,14 @@ pub struct Suite {
 }
 
 impl Suite {
+    /// Every column of the matrix, in suite order (destinations, then their ports as written).
+    pub fn columns(&self) -> Vec<Column> {
+        self.destinations
+            .iter()
+            .flat_map(Destination::columns)
+            .collect()
+    }
+
     /// Outside destinations planned with a made-up address, each with a line saying so (for `plan`, `validate`).
     pub fn stand_in_notes(&self) -> Vec<String> {
         self.destinations
@@ -130,10 +138,36 @@ pub struct ServerDestination {
     pub namespace: Option<String>,
     pub labels: Labels,
     pub host_network: bool,
-    pub port: u16,
-    /// The container port's name (`http` unless the suite names it).
-    pub port_name: String,
+    /// Every port the server answers on, in the order written (at least one).
+    pub ports: Vec<ServerPort>,
     pub body: String,
+}
+
+impl ServerDestination {
+    /// Whether every port is TCP: such a server is busybox httpd serving `body`; any other runs agnhost `netexec`.
+    pub fn tcp_only(&self) -> bool {
+        self.ports.iter().all(|p| p.protocol == Protocol::Tcp)
+    }
+}
+
+/// One port of a server: the container port a policy's named port resolves to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerPort {
+    /// The container port's name (`http` for the short form unless the suite names it; optional in `ports`).
+    pub name: Option<String>,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+/// One column of the matrix: a destination and one of its ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub destination: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    /// How tables and reports name it: the destination's name when it has one port, else `NAME:PORT`, with
+    /// `/udp` or `/sctp` after a port of another protocol than TCP.
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -156,14 +190,38 @@ pub enum ExternalDestination {
 }
 
 impl Destination {
-    /// The port a probe connects to: the suite's (or the default), never the environment's, so cell and test names
-    /// are the same wherever the suite is loaded.
-    pub fn port(&self) -> u16 {
+    /// The ports a probe connects to, with their protocols: the suite's (or the default), never the environment's,
+    /// so cell and test names are the same wherever the suite is loaded. An outside destination has one TCP port.
+    pub fn ports(&self) -> Vec<(u16, Protocol)> {
         match &self.kind {
-            DestinationKind::Server(server) => server.port,
+            DestinationKind::Server(server) => {
+                server.ports.iter().map(|p| (p.port, p.protocol)).collect()
+            }
             DestinationKind::External(ExternalDestination::Resolved { port, .. })
-            | DestinationKind::External(ExternalDestination::Unavailable { port, .. }) => *port,
+            | DestinationKind::External(ExternalDestination::Unavailable { port, .. }) => {
+                vec![(*port, Protocol::Tcp)]
+            }
         }
+    }
+
+    /// The first port (the only one but for a server with several).
+    pub fn port(&self) -> u16 {
+        self.ports().first().map(|p| p.0).unwrap_or_default()
+    }
+
+    /// The destination's columns of the matrix, one per port.
+    pub fn columns(&self) -> Vec<Column> {
+        let ports = self.ports();
+        let single = ports.len() == 1;
+        ports
+            .into_iter()
+            .map(|(port, protocol)| Column {
+                destination: self.name.clone(),
+                port,
+                protocol,
+                label: column_label(&self.name, port, protocol, single),
+            })
+            .collect()
     }
 
     pub fn skip_reason(&self) -> Option<&str> {
@@ -183,6 +241,19 @@ impl Destination {
             }
             _ => None,
         }
+    }
+}
+
+/// A column's name: `NAME` alone when `single`, else `NAME:PORT`, then `/udp` or `/sctp` for those protocols.
+pub fn column_label(destination: &str, port: u16, protocol: Protocol, single: bool) -> String {
+    let suffix = match protocol {
+        Protocol::Tcp => String::new(),
+        other => format!("/{}", other.as_api().to_ascii_lowercase()),
+    };
+    if single {
+        format!("{destination}{suffix}")
+    } else {
+        format!("{destination}:{port}{suffix}")
     }
 }
 
@@ -241,19 +312,18 @@ impl ClusterPolicyManifest {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expectation {
-    /// Hand-written: (pod, destination) -> reach, for every pod and destination of the suite.
+    /// Hand-written: (pod, column label) -> reach, for every pod and column of the suite (a destination's name
+    /// when it has one port, see [`Column`]).
     Table(BTreeMap<(String, String), Reach>),
     /// `expect: oracle`: computed by the oracle from the policies and the deployed world.
     Oracle,
 }
 
 impl Expectation {
-    /// The hand-written expectation of a cell; `None` for oracle phases.
-    pub fn expected(&self, pod: &str, destination: &str) -> Option<Reach> {
+    /// The hand-written expectation of a cell (by its column's label); `None` for oracle phases.
+    pub fn expected(&self, pod: &str, column: &str) -> Option<Reach> {
         match self {
-            Expectation::Table(table) => table
-                .get(&(pod.to_owned(), destination.to_owned()))
-                .copied(),
+            Expectation::Table(table) => table.get(&(pod.to_owned(), column.to_owned())).copied(),
             Expectation::Oracle => None,
         }
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::oracle::Profile;
-use crate::world::Labels;
+use crate::world::{Labels, Protocol};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -75,17 +75,29 @@ pub struct ServerSpec {
     pub labels: Labels,
     #[serde(default)]
     pub host_network: bool,
-    #[serde(default = "default_port")]
-    pub port: u16,
-    /// Name of the server's container port (what a policy's named port resolves to); default `http`.
+    /// The one TCP port of the short form (default 80); not with `ports`.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// Name of the short form's container port (what a policy's named port resolves to); default `http`.
     #[serde(default)]
     pub port_name: Option<String>,
+    /// Several ports, each with an optional name and protocol (instead of `port`/`portName`).
+    #[serde(default)]
+    pub ports: Option<Vec<ServerPortSpec>>,
     #[serde(default)]
     pub body: Option<String>,
 }
 
-fn default_port() -> u16 {
-    80
+/// One entry of a server's `ports`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServerPortSpec {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub port: u16,
+    /// `TCP` (default), `UDP` or `SCTP`, spelled as the Kubernetes API spells it.
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
 }
 
 /// An endpoint that already exists, outside netreach's control.
