@@ -184,6 +184,7 @@ fn note_of(switch: &str) -> String {
         "ipblock-matches-node-ips" => "whether an ipBlock matches a node's address, hostNetwork pods included (Cilium only with policy-cidr-match-mode=nodes)".into(),
         "policy-applies-to-self-traffic" => "whether policies restrict a pod's traffic to itself".into(),
         "equal-priority-first-by-name" => "which of two matching ClusterNetworkPolicies of the same tier and priority applies (the API leaves it open)".into(),
+        "networks-match-node-ips" => "whether a ClusterNetworkPolicy networks peer matches a node's address (Cilium only with policy-cidr-match-mode=nodes)".into(),
         other => other.to_owned(),
     }
 }

@@ -151,6 +151,28 @@ fn an_equal_priority_tie_is_implementation_defined() {
 }
 
 #[test]
+fn networks_on_a_node_address_name_the_switch() {
+    let t = to_ip("metadata-access/pod1", "172.18.0.2", 10250, Tcp);
+    let deny_nodes = cnp(
+        "deny-node-network",
+        "Admin",
+        10,
+        json!({"namespaces": {}}),
+        json!([]),
+        json!([{"action": "Deny", "to": [{"networks": ["172.18.0.0/16"]}]}]),
+    );
+    let no_nodes = Profile::default().with(ProfileSwitch::NetworksMatchNodeIps, false);
+    assert_snapshot!(
+        "networks_node_address_not_matched",
+        explain_with(&[], std::slice::from_ref(&deny_nodes), &t, no_nodes)
+    );
+    assert_snapshot!(
+        "networks_node_address_matched",
+        explain(&[], &[deny_nodes], &t)
+    );
+}
+
+#[test]
 fn a_pod_to_its_own_ip_skips_cluster_network_policy() {
     let t = to_ip("metadata-access/pod1", "10.42.0.11", 8080, Tcp);
     let deny_all = cnp(

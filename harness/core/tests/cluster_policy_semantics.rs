@@ -555,6 +555,67 @@ fn networks_match_pod_ips_and_outside_addresses_alike() {
 }
 
 #[test]
+fn networks_match_node_addresses_as_the_profile_says() {
+    let world = xyz_world();
+    let deny_net = egress(
+        "deny-net",
+        "Admin",
+        0,
+        all(),
+        "Deny",
+        json!([{"networks": ["172.18.0.0/24"]}]),
+    );
+    let to_host_pod = to_pod("x/a", "z/host", 80, Tcp);
+    let to_node = to_ip("x/a", "172.18.0.2", 80, Tcp);
+    let no_nodes = Profile::default().with(ProfileSwitch::NetworksMatchNodeIps, false);
+    for t in [&to_host_pod, &to_node] {
+        let d = decide_layered(&world, &[], std::slice::from_ref(&deny_net), t);
+        assert!(!d.allowed, "default: networks match node addresses: {d:?}");
+        assert_eq!(
+            d.implementation_defined,
+            vec![ProfileSwitch::NetworksMatchNodeIps]
+        );
+        let oracle =
+            Oracle::layered(&world, &[], std::slice::from_ref(&deny_net), no_nodes).expect("valid");
+        let d = oracle.decide(t).expect("known");
+        assert!(d.allowed, "networks-match-node-ips false: {d:?}");
+        assert_eq!(
+            d.implementation_defined,
+            vec![ProfileSwitch::NetworksMatchNodeIps]
+        );
+    }
+    // A pod IP and an outside address inside the networks are matched whatever the switch says, and not flagged.
+    let deny_pods_and_outside = egress(
+        "deny-pods-outside",
+        "Admin",
+        0,
+        all(),
+        "Deny",
+        json!([{"networks": ["10.0.1.0/24", "8.8.8.0/24"]}]),
+    );
+    let oracle = Oracle::layered(&world, &[], &[deny_pods_and_outside], no_nodes).expect("valid");
+    for t in [
+        to_pod("x/a", "y/b", 80, Tcp),
+        to_ip("x/a", "8.8.8.8", 80, Tcp),
+    ] {
+        let d = oracle.decide(&t).expect("known");
+        assert!(!d.allowed && d.implementation_defined.is_empty(), "{d:?}");
+    }
+    // A `nodes` peer is the API's way to name nodes: the switch does not touch it.
+    let deny_nodes = egress(
+        "deny-nodes",
+        "Admin",
+        0,
+        all(),
+        "Deny",
+        json!([{"nodes": {}}]),
+    );
+    let oracle = Oracle::layered(&world, &[], &[deny_nodes], no_nodes).expect("valid");
+    let d = oracle.decide(&to_node).expect("known");
+    assert!(!d.allowed && d.implementation_defined.is_empty(), "{d:?}");
+}
+
+#[test]
 fn protocols_numbers_ranges_and_named_ports() {
     let world = xyz_world();
     let with = |protocols: Value| {

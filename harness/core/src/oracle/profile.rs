@@ -40,6 +40,12 @@ pub struct Profile {
     /// Default `true`, an arbitrary choice: the API says the implementation "can apply any of the matching
     /// policies", and no implementation documents its tie-break. A cell whose verdict depends on the tie is flagged.
     pub equal_priority_first_by_name: bool,
+    /// Whether a ClusterNetworkPolicy `networks` peer matches a node address (a hostNetwork pod's IP is one).
+    ///
+    /// Default `true`: the API's `networks` field says cluster-internal traffic is checked against it as well, and
+    /// NPEP-126 says a node CIDR put there "will work". Cilium matches `networks` like ipBlocks (CIDR selectors that
+    /// reach nodes only with `policy-cidr-match-mode` containing `nodes`; set `false` for a default Cilium).
+    pub networks_match_node_ips: bool,
 }
 
 impl Default for Profile {
@@ -50,6 +56,7 @@ impl Default for Profile {
             policy_applies_to_self_traffic: false,
             host_network_pods_selected: false,
             equal_priority_first_by_name: true,
+            networks_match_node_ips: true,
         }
     }
 }
@@ -63,16 +70,18 @@ pub enum ProfileSwitch {
     PolicyAppliesToSelfTraffic,
     HostNetworkPodsSelected,
     EqualPriorityFirstByName,
+    NetworksMatchNodeIps,
 }
 
 impl ProfileSwitch {
     /// Every switch, in declaration order.
-    pub const ALL: [ProfileSwitch; 5] = [
+    pub const ALL: [ProfileSwitch; 6] = [
         Self::IpblockMatchesPodIps,
         Self::IpblockMatchesNodeIps,
         Self::PolicyAppliesToSelfTraffic,
         Self::HostNetworkPodsSelected,
         Self::EqualPriorityFirstByName,
+        Self::NetworksMatchNodeIps,
     ];
 
     /// The switch called `name` (kebab-case, as in suites and reports).
@@ -88,6 +97,7 @@ impl ProfileSwitch {
             Self::PolicyAppliesToSelfTraffic => "policy-applies-to-self-traffic",
             Self::HostNetworkPodsSelected => "host-network-pods-selected",
             Self::EqualPriorityFirstByName => "equal-priority-first-by-name",
+            Self::NetworksMatchNodeIps => "networks-match-node-ips",
         }
     }
 }
@@ -107,6 +117,7 @@ impl Profile {
             ProfileSwitch::PolicyAppliesToSelfTraffic => self.policy_applies_to_self_traffic,
             ProfileSwitch::HostNetworkPodsSelected => self.host_network_pods_selected,
             ProfileSwitch::EqualPriorityFirstByName => self.equal_priority_first_by_name,
+            ProfileSwitch::NetworksMatchNodeIps => self.networks_match_node_ips,
         }
     }
 
@@ -120,6 +131,7 @@ impl Profile {
             }
             ProfileSwitch::HostNetworkPodsSelected => self.host_network_pods_selected = value,
             ProfileSwitch::EqualPriorityFirstByName => self.equal_priority_first_by_name = value,
+            ProfileSwitch::NetworksMatchNodeIps => self.networks_match_node_ips = value,
         }
         self
     }

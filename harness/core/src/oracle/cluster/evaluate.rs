@@ -37,11 +37,21 @@ impl Oracle<'_> {
         for group in list
             .chunk_by(|&a, &b| self.cluster_policy(a).priority == self.cluster_policy(b).priority)
         {
-            let hit = |&p: &u32| self.rule_hit(p, direction, other, destination_ports, t);
+            let mut hit = |&p: &u32| {
+                self.rule_hit(
+                    p,
+                    direction,
+                    other,
+                    destination_ports,
+                    t,
+                    profile,
+                    consulted,
+                )
+            };
             let found = if profile.equal_priority_first_by_name {
-                group.iter().find_map(hit)
+                group.iter().find_map(&mut hit)
             } else {
-                group.iter().rev().find_map(hit)
+                group.iter().rev().find_map(&mut hit)
             };
             if let Some(found) = found {
                 if group.len() > 1 {
@@ -54,6 +64,7 @@ impl Oracle<'_> {
     }
 
     /// The first rule of policy `p` in `direction` matching the traffic's port and other end.
+    #[allow(clippy::too_many_arguments)]
     fn rule_hit(
         &self,
         p: u32,
@@ -61,6 +72,8 @@ impl Oracle<'_> {
         other: Endpoint<'_>,
         destination_ports: Option<&[ContainerPort]>,
         t: &Resolved,
+        profile: &Profile,
+        consulted: &mut Consulted,
     ) -> Option<ClusterHit> {
         self.cluster_policy(p).rules[direction as usize]
             .iter()
@@ -77,7 +90,7 @@ impl Oracle<'_> {
                 let peer = compiled
                     .peers
                     .iter()
-                    .position(|peer| peer.admits(other).is_ok())?;
+                    .position(|peer| peer.admits(other, profile, consulted).is_ok())?;
                 Some(ClusterHit {
                     policy: p,
                     rule,

@@ -307,7 +307,8 @@ impl Oracle<'_> {
             .iter()
             .enumerate()
             .map(|(j, peer)| {
-                let outcome = match peer.admits(endpoint) {
+                let outcome = match peer.admits(endpoint, &self.profile, &mut Consulted::default())
+                {
                     Ok(()) => "matches".to_owned(),
                     Err(miss) => self.describe_cluster_miss(peer, miss, endpoint),
                 };
@@ -339,6 +340,10 @@ impl Oracle<'_> {
                 format!("{ip} is not a pod")
             }
             (ClusterPeerMiss::OutsideNetworks, _, _) => format!("{ip} is outside the networks"),
+            (ClusterPeerMiss::NodeIpNotMatched, _, _) => format!(
+                "{ip} is a node address, which networks do not match ({}: false)",
+                ProfileSwitch::NetworksMatchNodeIps
+            ),
             (ClusterPeerMiss::NotASelectedNode, _, _) => {
                 format!("{ip} is no address of a selected node")
             }

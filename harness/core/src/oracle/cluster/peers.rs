@@ -11,6 +11,7 @@ use super::super::bitset::BitSet;
 use super::super::error::Invalid;
 use super::super::index::WorldIndex;
 use super::super::peers::Endpoint;
+use super::super::profile::{Consulted, Profile, ProfileSwitch};
 use super::super::selectors::Selector;
 use crate::cluster_policy::{MAX_ITEMS, NamespacedPod};
 
@@ -88,7 +89,8 @@ impl fmt::Display for PodSet {
 #[derive(Debug, Clone)]
 pub(crate) enum ClusterPeer {
     Pods(PodSet),
-    /// Any address inside one of the CIDRs: pod, node and outside addresses alike.
+    /// Any address inside one of the CIDRs: pod and outside addresses alike, node addresses as the profile says
+    /// (`networks-match-node-ips`).
     Networks(Vec<IpNet>),
     /// The addresses of the nodes whose labels match.
     Nodes {
@@ -106,6 +108,8 @@ pub(crate) enum ClusterPeerMiss {
     HostNetwork,
     NotAPod,
     OutsideNetworks,
+    /// Inside the networks, but a node address, which the profile says `networks` do not match.
+    NodeIpNotMatched,
     NotASelectedNode,
     DomainNames,
 }
@@ -175,8 +179,14 @@ impl ClusterPeer {
         PodSet::compile(peer.namespaces.as_ref(), peer.pods.as_ref(), field, index).map(Self::Pods)
     }
 
-    /// Whether this peer matches `endpoint`.
-    pub(crate) fn admits(&self, endpoint: Endpoint<'_>) -> Result<(), ClusterPeerMiss> {
+    /// Whether this peer matches `endpoint` under `profile`; marks in `consulted` each switch whose value was looked
+    /// at.
+    pub(crate) fn admits(
+        &self,
+        endpoint: Endpoint<'_>,
+        profile: &Profile,
+        consulted: &mut Consulted,
+    ) -> Result<(), ClusterPeerMiss> {
         match (self, endpoint) {
             (Self::Pods(set), Endpoint::Pod { index, pod, .. }) => {
                 if pod.host_network {
@@ -190,10 +200,20 @@ impl ClusterPeer {
             (Self::Pods(_), Endpoint::Address { .. }) => Err(ClusterPeerMiss::NotAPod),
             (Self::Networks(nets), endpoint) => {
                 let ip = endpoint.ip();
-                if nets.iter().any(|net| net.contains(&ip)) {
-                    Ok(())
-                } else {
-                    Err(ClusterPeerMiss::OutsideNetworks)
+                if !nets.iter().any(|net| net.contains(&ip)) {
+                    return Err(ClusterPeerMiss::OutsideNetworks);
+                }
+                match endpoint {
+                    Endpoint::Pod { node_ip: true, .. }
+                    | Endpoint::Address { node_ip: true, .. } => {
+                        consulted.mark(ProfileSwitch::NetworksMatchNodeIps);
+                        if profile.networks_match_node_ips {
+                            Ok(())
+                        } else {
+                            Err(ClusterPeerMiss::NodeIpNotMatched)
+                        }
+                    }
+                    _ => Ok(()),
                 }
             }
             (Self::Nodes { addresses, .. }, endpoint) => {
