@@ -18,6 +18,10 @@ CILIUM_LOCKED_SYSCTL=/proc/sys/kernel/unprivileged_bpf_disabled
 CILIUM_CIDR_MATCH_MODE=${NETREACH_CILIUM_CIDR_MATCH_MODE:-}
 CILIUM_CIDR_MATCH_MODE_FILE=$NETREACH_STATE/cilium-cidr-match-mode
 cilium_cidr_match_mode() { cat "$CILIUM_CIDR_MATCH_MODE_FILE" 2>/dev/null; }
+# The channel of the ClusterNetworkPolicy CRD `up` installs (network-policy-api's config/crd/<channel>). Cilium 1.20.2
+# reads both channels' fields (pkg/k8s/cluster_network_policy.go: egress `nodes`, `destinationNamedPort`), so the
+# default is experimental; `standard` makes the battery's experimental suites skip with the reason.
+CNP_CHANNEL=${NETREACH_CNP_CHANNEL:-experimental}
 CILIUM_AGENT_HEALTH_PORT=9879
 CILIUM_OPERATOR_HEALTH_PORT=9234
 
@@ -82,7 +86,7 @@ start_cilium() {
     --enable-ipv4-masquerade=true --enable-bpf-masquerade=false \
     --enable-health-checking=false --enable-endpoint-health-checking=false \
     --enable-hubble=false --enable-l7-proxy=false --enable-envoy-config=false --external-envoy-proxy=false \
-    --enable-k8s-cluster-network-policy=true \
+    --enable-k8s-cluster-network-policy=true --enable-node-selector-labels=true \
     --cni-exclusive=false --write-cni-conf-when-ready "" \
     --agent-health-port "$CILIUM_AGENT_HEALTH_PORT" --prometheus-serve-addr "" --enable-gops=false \
     ${CILIUM_CIDR_MATCH_MODE:+--policy-cidr-match-mode "$CILIUM_CIDR_MATCH_MODE"}
@@ -98,8 +102,12 @@ _cilium_agent_ok() {
 # sigs.k8s.io/network-policy-api, the release Cilium is built against (in the Go module cache since the build).
 _install_cluster_network_policy_crd() {
   local dir crd
+  case $CNP_CHANNEL in
+    standard | experimental) ;;
+    *) die "NETREACH_CNP_CHANNEL=$CNP_CHANNEL: expected standard or experimental" ;;
+  esac
   dir=$(cd "$NETREACH_CACHE/work/cilium-$CILIUM_VERSION" 2>/dev/null && go list -mod=mod -m -f '{{.Dir}}' sigs.k8s.io/network-policy-api 2>/dev/null)
-  crd=$dir/config/crd/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml
+  crd=$dir/config/crd/$CNP_CHANNEL/policy.networking.k8s.io_clusternetworkpolicies.yaml
   if [ -f "$crd" ]; then
     kubectl_ apply --server-side -f "$crd" >/dev/null || log "warning: installing the ClusterNetworkPolicy CRD failed"
   else
