@@ -6,8 +6,10 @@ AGNHOST_BIN_DIR=$NETREACH_CACHE/bin/agnhost-$K8S_VERSION
 IMAGE_AGNHOST=localhost/netreach/agnhost:$AGNHOST_TAG
 IMAGE_AGNHOST_UPSTREAM=registry.k8s.io/e2e-test-images/agnhost:$AGNHOST_TAG
 # Other upstream names served by the same image: Cyclonus v0.5.6 pulls agnhost:2.43
-# (pkg/connectivity/probe/pod.go) and uses only `connect` and `serve-hostname`, which 2.56 keeps.
-IMAGE_AGNHOST_ALIASES="registry.k8s.io/e2e-test-images/agnhost:2.43"
+# (pkg/connectivity/probe/pod.go) and uses only `connect` and `serve-hostname`, which 2.56 keeps;
+# network-policy-api v0.2.0's conformance pods (conformance/base) pull 2.45 and use `connect`, `serve-hostname`,
+# `netexec` and `porter`, all in 2.56.
+IMAGE_AGNHOST_ALIASES="registry.k8s.io/e2e-test-images/agnhost:2.43 registry.k8s.io/e2e-test-images/agnhost:2.45"
 
 build_agnhost() {
   [ -f "$AGNHOST_BIN_DIR/.complete" ] && return 0
@@ -43,6 +45,10 @@ build_agnhost_image() {
     ln -s agnhost "$work/agnhost-2"
     cp "$AGNHOST_BIN_DIR/localhost.crt" "$AGNHOST_BIN_DIR/localhost.key" "$work/"
     mkdir -p "$work/uploads"
+    # Upstream's Alpine base has bash, and network-policy-api's pods start their servers with `/bin/bash -c`:
+    # busybox has no bash applet, so `bash` runs its POSIX shell (enough for `-c "/agnhost ..."`).
+    printf '#!/bin/sh\nexec /bin/sh "$@"\n' >"$work/bin/bash"
+    chmod 755 "$work/bin/bash"
     echo "user-defined-in-image:x:1000:1000::/home/user-defined-in-image:/bin/sh" >>"$work/etc/passwd"
     printf 'user-defined-in-image:x:1000:\ngroup-defined-in-image:x:50000:user-defined-in-image\n' >>"$work/etc/group"
   )
