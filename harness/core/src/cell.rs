@@ -66,6 +66,9 @@ pub enum DenyKind {
     Timeout,
     /// curl exit 7: refused or reset (a reject, or nothing listening).
     Refused,
+    /// curl exit 6: the name did not resolve. A denial only where the oracle says the source's DNS egress is denied
+    /// (see [`Observation::given_dns`]); anywhere else it is an error.
+    Unresolved,
 }
 
 /// What one probe saw. An error is never a pass.
@@ -92,9 +95,15 @@ pub enum Observation {
 }
 
 impl Observation {
-    /// Classifies curl's exit code: 0 connected, 7 refused, 28 timed out; anything else is a harness error.
+    /// Classifies curl's exit code: 0 connected, 7 refused, 28 timed out, 6 (or 28 while resolving, as curl's
+    /// error message says) name not resolved; anything else is a harness error.
     pub fn from_curl(exit_code: i32, http_status: u16, stderr: &str) -> Self {
         match exit_code {
+            28 if stderr.starts_with("Resolving timed out") => Observation::Denied {
+                kind: DenyKind::Unresolved,
+                curl_exit: 28,
+                evidence: None,
+            },
             0 => Observation::Allowed { http_status },
             7 => Observation::Denied {
                 kind: DenyKind::Refused,
@@ -104,6 +113,11 @@ impl Observation {
             28 => Observation::Denied {
                 kind: DenyKind::Timeout,
                 curl_exit: 28,
+                evidence: None,
+            },
+            6 => Observation::Denied {
+                kind: DenyKind::Unresolved,
+                curl_exit: 6,
                 evidence: None,
             },
             127 => Observation::Error {
@@ -151,6 +165,27 @@ impl Observation {
             (other, _) => Observation::Error {
                 message: format!("agnhost connect exited {other}: {said}"),
             },
+        }
+    }
+
+    /// A name that did not resolve is a denial (by DNS) only when `dns`, the oracle's verdict on the source reaching
+    /// cluster DNS, is a denial; otherwise it is an error, never a refused connection.
+    pub fn given_dns(self, dns: Option<Reach>) -> Self {
+        match self {
+            Observation::Denied {
+                kind: DenyKind::Unresolved,
+                ..
+            } if dns != Some(Reach::Deny) => Observation::Error {
+                message: match dns {
+                    Some(_) => {
+                        "the name did not resolve (curl exit 6), though the oracle says DNS egress \
+                                to kube-dns is allowed"
+                            .into()
+                    }
+                    None => "the name did not resolve (curl exit 6)".into(),
+                },
+            },
+            other => other,
         }
     }
 
@@ -211,6 +246,9 @@ pub struct CellResult {
     /// The oracle's reasoning for this cell, when it could judge it.
     #[serde(default)]
     pub explanation: Option<String>,
+    /// For a probe by name: the oracle's verdict on the source reaching cluster DNS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Reach>,
     /// A shell command that repeats this probe by hand (`kubectl exec -n NS POD -- curl ...`); empty when the
     /// cell was not probed. It works while the run's pods exist (`netreach run --keep`).
     #[serde(default)]

@@ -13,7 +13,7 @@ use crate::cluster_policy::ClusterNetworkPolicy;
 use crate::oracle::{Oracle, OracleError, PodRef, Profile, Target, Traffic};
 use crate::suite::{
     Column, Destination, DestinationKind, Expectation, ExternalDestination, ServerDestination,
-    Suite,
+    ServiceAddressing, Suite,
 };
 use crate::world::{Protocol, World};
 
@@ -34,20 +34,57 @@ pub struct Endpoint {
     pub path: String,
     /// The server pod's node (`None` for an outside endpoint).
     pub node: Option<String>,
+    /// For a Service destination: the Service, and the name a probe resolves when it goes by name.
+    pub service: Option<ServiceAddress>,
+}
+
+/// A Service netreach created, as a probe addresses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAddress {
+    /// `namespace/name`.
+    pub service: String,
+    pub cluster_ip: IpAddr,
+    /// `NAME.NAMESPACE.svc.cluster.local.` (absolute: no search-list lookups).
+    pub dns_name: String,
+    pub by: ServiceAddressing,
+}
+
+impl ServiceAddress {
+    /// The cluster DNS name of Service `name` in `namespace` (the cluster domain is assumed `cluster.local`).
+    pub fn new(namespace: &str, name: &str, cluster_ip: IpAddr, by: ServiceAddressing) -> Self {
+        Self {
+            service: format!("{namespace}/{name}"),
+            cluster_ip,
+            dns_name: format!("{name}.{namespace}.svc.cluster.local."),
+            by,
+        }
+    }
+
+    /// The name a probe resolves, when it goes by name.
+    pub fn resolved_name(&self) -> Option<&str> {
+        (self.by == ServiceAddressing::Name).then_some(self.dns_name.as_str())
+    }
 }
 
 impl Endpoint {
-    /// `http://ADDRESS:PORT/PATH`, with an IPv6 address in brackets.
+    /// `http://ADDRESS:PORT/PATH`, with an IPv6 address in brackets; a Service probed by name gets its DNS name.
     pub fn url(&self) -> String {
         self.url_for(self.port, Protocol::Tcp)
     }
 
-    /// What a probe of `port`/`protocol` fetches: `http://ADDRESS:PORT/PATH` for TCP, `udp://ADDRESS:PORT` or
-    /// `sctp://ADDRESS:PORT` for the others (an IPv6 address in brackets).
+    /// What a probe of `port`/`protocol` fetches: `http://HOST:PORT/PATH` for TCP, `udp://HOST:PORT` or
+    /// `sctp://HOST:PORT` for the others; HOST is the address (an IPv6 one in brackets), or the DNS name of a Service
+    /// probed by name.
     pub fn url_for(&self, port: u16, protocol: Protocol) -> String {
-        let host = match self.address {
-            IpAddr::V4(v4) => v4.to_string(),
-            IpAddr::V6(v6) => format!("[{v6}]"),
+        let host = match (
+            self.service
+                .as_ref()
+                .and_then(ServiceAddress::resolved_name),
+            self.address,
+        ) {
+            (Some(name), _) => name.to_owned(),
+            (None, IpAddr::V4(v4)) => v4.to_string(),
+            (None, IpAddr::V6(v6)) => format!("[{v6}]"),
         };
         match protocol {
             Protocol::Tcp => format!("http://{host}:{port}{}", self.path),
@@ -68,12 +105,14 @@ pub struct Layout {
 impl Layout {
     /// Places every destination of the suite: a server where `server` says its pod runs (given the destination's
     /// index), an outside destination at its address. One with no address is placed at its made-up stand-in when
-    /// `stand_ins` (planning: it is only computed with), else left out (a run: its cells are skipped).
+    /// `stand_ins` (planning: it is only computed with), else left out (a run: its cells are skipped). A Service
+    /// destination goes to its server's pod through the address `service` gives for the server's destination name.
     pub fn place_destinations<E>(
         &mut self,
         suite: &Suite,
         stand_ins: bool,
         mut server: impl FnMut(usize, &Destination, &ServerDestination) -> Result<ServerPod, E>,
+        mut service: impl FnMut(&str, ServiceAddressing) -> Result<ServiceAddress, E>,
     ) -> Result<(), E> {
         for (index, destination) in suite.destinations.iter().enumerate() {
             let endpoint = match &destination.kind {
@@ -85,6 +124,19 @@ impl Layout {
                         port: spec.ports.first().map(|p| p.port).unwrap_or_default(),
                         path: "/".into(),
                         node: placed.node,
+                        service: None,
+                    }
+                }
+                DestinationKind::Service(spec) => {
+                    // The loader checked that `of` is a server declared earlier.
+                    let Some(backend) = self.destinations.get(&spec.of).cloned() else {
+                        continue;
+                    };
+                    let address = service(&spec.of, spec.by)?;
+                    Endpoint {
+                        address: address.cluster_ip,
+                        service: Some(address),
+                        ..backend
                     }
                 }
                 DestinationKind::External(ExternalDestination::Resolved {
@@ -97,6 +149,7 @@ impl Layout {
                     port: *port,
                     path: path.clone(),
                     node: None,
+                    service: None,
                 },
                 DestinationKind::External(ExternalDestination::Unavailable {
                     stand_in,
@@ -108,6 +161,7 @@ impl Layout {
                     port: *port,
                     path: "/".into(),
                     node: None,
+                    service: None,
                 },
                 DestinationKind::External(ExternalDestination::Unavailable { .. }) => continue,
             };
@@ -131,6 +185,11 @@ pub struct CellRoute {
     pub key: CellKey,
     pub from: PodRef,
     pub to: Target,
+    /// The probe resolves this name through cluster DNS first (a Service by name): the oracle also judges the
+    /// source's DNS egress, and the cell is allowed only if both are.
+    pub resolves: Option<String>,
+    /// `namespace/name (ClusterIP)` of the Service the probe goes through, for the explanation.
+    pub service: Option<String>,
 }
 
 /// The oracle's verdict on one cell.
@@ -141,6 +200,49 @@ pub struct OracleCell {
     /// Profile switches whose value decided this cell (empty: the specification alone decides it).
     pub implementation_defined: Vec<String>,
     pub explanation: String,
+    /// For a probe by name: the oracle's verdict on the source reaching cluster DNS (UDP 53).
+    pub dns: Option<Reach>,
+}
+
+fn reach(allowed: bool) -> Reach {
+    if allowed { Reach::Allow } else { Reach::Deny }
+}
+
+/// The oracle's verdict on `from` reaching a cluster DNS pod on UDP 53 (any one will do: the kube-dns Service
+/// picks one), with its switches and explanation; `None` when the world has no DNS pod.
+fn dns_egress(
+    oracle: &Oracle,
+    world: &World,
+    from: &PodRef,
+    name: &str,
+) -> Result<Option<(bool, Vec<String>, String)>, OracleError> {
+    let mut first = None;
+    for pod in world.dns_pods() {
+        let traffic = Traffic {
+            from: from.clone(),
+            to: Target::Pod(PodRef::new(pod.namespace.clone(), pod.name.clone())),
+            port: 53,
+            protocol: Protocol::Udp,
+        };
+        let decision = oracle.decide(&traffic)?;
+        let verdict = (
+            decision.allowed,
+            decision
+                .implementation_defined
+                .iter()
+                .map(|s| s.name().to_owned())
+                .collect(),
+            format!(
+                "resolving {name} needs DNS egress: {}",
+                oracle.explain(&traffic)?
+            ),
+        );
+        if decision.allowed {
+            return Ok(Some(verdict));
+        }
+        first.get_or_insert(verdict);
+    }
+    Ok(first)
 }
 
 /// Judges every routed cell under the given policies (already resolved to real addresses).
@@ -172,23 +274,45 @@ pub fn oracle_cells_layered(
                 protocol: route.key.protocol,
             };
             let decision = oracle.decide(&traffic)?;
+            let mut implementation_defined: Vec<String> = decision
+                .implementation_defined
+                .iter()
+                .map(|s| s.name().to_owned())
+                .collect();
+            let mut explanation = oracle.explain(&traffic)?;
+            if let Some(service) = &route.service {
+                explanation = format!(
+                    "through Service {service}: policies see the traffic after its DNAT, to the backend pod\n\
+                     {explanation}"
+                );
+            }
+            let mut allowed = decision.allowed;
+            let mut dns = None;
+            if let Some(name) = &route.resolves {
+                let (resolves, switches, why) = dns_egress(&oracle, world, &route.from, name)?
+                    .unwrap_or_else(|| (false, Vec::new(), format!("resolving {name}: {NO_DNS}")));
+                dns = Some(reach(resolves));
+                explanation = format!("{why}\nthen {explanation}");
+                allowed &= resolves;
+                for switch in switches {
+                    if !implementation_defined.contains(&switch) {
+                        implementation_defined.push(switch);
+                    }
+                }
+            }
             Ok(OracleCell {
                 key: route.key.clone(),
-                expected: if decision.allowed {
-                    Reach::Allow
-                } else {
-                    Reach::Deny
-                },
-                implementation_defined: decision
-                    .implementation_defined
-                    .iter()
-                    .map(|s| s.name().to_owned())
-                    .collect(),
-                explanation: oracle.explain(&traffic)?,
+                expected: reach(allowed),
+                implementation_defined,
+                explanation,
+                dns,
             })
         })
         .collect()
 }
+
+/// Why a cell by name is not probed when the world has no cluster DNS pod.
+pub const NO_DNS: &str = "no cluster DNS: no pod labelled k8s-app=kube-dns in kube-system";
 
 /// One cell of a phase, before it is probed.
 #[derive(Debug, Clone, PartialEq)]
@@ -209,6 +333,8 @@ pub struct Cell {
     pub expected: Option<Reach>,
     /// The oracle's verdict, when the cell is probed and its source stands in the world.
     pub oracle: Option<OracleCell>,
+    /// The Service the probe goes through (a Service destination).
+    pub service: Option<ServiceAddress>,
 }
 
 impl Cell {
@@ -239,6 +365,7 @@ impl Cell {
                 .unwrap_or_default(),
             oracle: self.oracle.as_ref().map(|o| o.expected),
             explanation: self.oracle.as_ref().map(|o| o.explanation.clone()),
+            dns: self.oracle.as_ref().and_then(|o| o.dns),
             reproduce,
             ready_after: None,
             first_probe_after: None,
@@ -290,6 +417,7 @@ pub fn phase_cells_layered(
     cluster_policies: &[ClusterNetworkPolicy],
 ) -> Result<Vec<Cell>, OracleError> {
     let phase = &suite.phases[index];
+    let has_dns = world.dns_pods().next().is_some();
     let mut cells = Vec::new();
     let mut routes = Vec::new();
     for pod in &suite.pods {
@@ -306,8 +434,13 @@ pub fn phase_cells_layered(
                 .destinations
                 .get(&destination.name)
                 .filter(|_| not_created.is_none());
+            let resolves = endpoint
+                .and_then(|to| to.service.as_ref())
+                .and_then(ServiceAddress::resolved_name);
+            let endpoint = endpoint.filter(|_| resolves.is_none() || has_dns);
             let skipped = match endpoint {
                 Some(_) => None,
+                None if resolves.is_some() && not_created.is_none() => Some(NO_DNS.to_owned()),
                 None => Some(not_created.clone().unwrap_or_else(|| {
                     destination.skip_reason().unwrap_or("no address").to_owned()
                 })),
@@ -317,6 +450,11 @@ pub fn phase_cells_layered(
                     key: key.clone(),
                     from: source.pod.clone(),
                     to: to.target.clone(),
+                    resolves: resolves.map(str::to_owned),
+                    service: to
+                        .service
+                        .as_ref()
+                        .map(|s| format!("{} ({})", s.service, s.cluster_ip)),
                 });
             }
             cells.push(Cell {
@@ -327,6 +465,7 @@ pub fn phase_cells_layered(
                 url: endpoint
                     .map(|to| to.url_for(column.port, column.protocol))
                     .unwrap_or_default(),
+                service: endpoint.and_then(|to| to.service.clone()),
                 skipped,
                 table: phase.expectation.expected(&pod.name, &column.label),
                 expected: None,

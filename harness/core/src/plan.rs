@@ -9,11 +9,16 @@ use serde::Serialize;
 
 use crate::cell::Reach;
 use crate::cluster_policy::ClusterNetworkPolicy;
-use crate::matrix::{Cell, Layout, ServerPod, Source, phase_cells_layered};
+use crate::matrix::{Cell, Layout, ServerPod, ServiceAddress, Source, phase_cells_layered};
 use crate::oracle::{OracleError, PodRef};
 use crate::placeholder::{resolve_cluster_placeholders, resolve_placeholders};
-use crate::suite::{DestinationKind, Expectation, Phase, ServerDestination, Suite};
-use crate::world::{ContainerPort, Labels, NamespaceInfo, NodeInfo, PodInfo, Protocol, World};
+use crate::suite::{
+    DestinationKind, Expectation, Phase, ServerDestination, ServiceAddressing, Suite,
+};
+use crate::world::{
+    CLUSTER_DNS_LABEL, CLUSTER_DNS_NAMESPACE, ContainerPort, Labels, NamespaceInfo, NodeInfo,
+    PodInfo, Protocol, World,
+};
 
 /// Namespace label the API server sets on every namespace.
 pub const NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -96,29 +101,51 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
         );
     }
     // Nothing fails on a made-up node.
-    let Ok(()) = layout.place_destinations(suite, true, |j, destination, server| {
-        let address = if server.host_network {
-            node_address
-        } else {
-            synthetic_ip(100 + j)
-        };
-        let namespace = server
-            .namespace
-            .clone()
-            .unwrap_or_else(|| PLAN_OWN_NAMESPACE.to_owned());
-        world.pods.push(server_info(
-            &destination.name,
-            &namespace,
-            server,
-            address,
-            &node,
-        ));
-        Ok::<_, std::convert::Infallible>(ServerPod {
-            pod: PodRef::new(namespace, destination.name.clone()),
-            address,
-            node: Some(node.clone()),
-        })
-    });
+    let Ok(()) = layout.place_destinations(
+        suite,
+        true,
+        |j, destination, server| {
+            let address = if server.host_network {
+                node_address
+            } else {
+                synthetic_ip(100 + j)
+            };
+            let namespace = server
+                .namespace
+                .clone()
+                .unwrap_or_else(|| PLAN_OWN_NAMESPACE.to_owned());
+            world.pods.push(server_info(
+                &destination.name,
+                &namespace,
+                server,
+                address,
+                &node,
+            ));
+            Ok::<_, std::convert::Infallible>(ServerPod {
+                pod: PodRef::new(namespace, destination.name.clone()),
+                address,
+                node: Some(node.clone()),
+            })
+        },
+        |server, by| {
+            Ok(ServiceAddress::new(
+                &server_namespace(suite, server),
+                server,
+                synthetic_cluster_ip(suite, server),
+                by,
+            ))
+        },
+    );
+    if suite
+        .destinations
+        .iter()
+        .any(|d| matches!(&d.kind, DestinationKind::Service(s) if s.by == ServiceAddressing::Name))
+    {
+        world
+            .namespaces
+            .push(namespace_info(CLUSTER_DNS_NAMESPACE, &Labels::new()));
+        world.pods.push(synthetic_dns_pod(&node));
+    }
     let placeholders = suite
         .placeholders
         .iter()
@@ -173,6 +200,52 @@ pub fn server_info(
     }
 }
 
+/// The namespace a server destination's pod (and its Service) is planned in.
+fn server_namespace(suite: &Suite, server: &str) -> String {
+    suite
+        .destinations
+        .iter()
+        .find_map(|d| match &d.kind {
+            DestinationKind::Server(s) if d.name == server => s.namespace.clone(),
+            _ => None,
+        })
+        .unwrap_or_else(|| PLAN_OWN_NAMESPACE.to_owned())
+}
+
+/// A made-up ClusterIP for the Service in front of `server`: 10.96.0.100 + the server's index.
+fn synthetic_cluster_ip(suite: &Suite, server: &str) -> IpAddr {
+    let index = suite
+        .destinations
+        .iter()
+        .position(|d| d.name == server)
+        .unwrap_or_default();
+    IpAddr::V4(Ipv4Addr::new(
+        10,
+        96,
+        0,
+        u8::try_from(100 + index).unwrap_or(u8::MAX),
+    ))
+}
+
+/// A made-up cluster DNS pod, as kubeadm deploys CoreDNS (planned only when the suite probes a name).
+fn synthetic_dns_pod(node: &str) -> PodInfo {
+    let (key, value) = CLUSTER_DNS_LABEL;
+    let port = |name: &str, protocol| ContainerPort {
+        name: Some(name.to_owned()),
+        port: 53,
+        protocol,
+    };
+    PodInfo {
+        name: "coredns".to_owned(),
+        namespace: CLUSTER_DNS_NAMESPACE.to_owned(),
+        labels: Labels::from([(key.to_owned(), value.to_owned())]),
+        ip: synthetic_ip(2),
+        node: node.to_owned(),
+        host_network: false,
+        ports: vec![port("dns", Protocol::Udp), port("dns-tcp", Protocol::Tcp)],
+    }
+}
+
 fn synthetic_ip(index: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(
         10,
@@ -197,6 +270,15 @@ pub struct PlannedCell {
     pub switches: Vec<String>,
     pub explanation: String,
     pub skipped: Option<String>,
+    /// A Service destination: `namespace/name` of the Service probed (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// A Service probed by name: the DNS name the source resolves (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A Service probed by name: the oracle's verdict on the source's DNS egress to kube-dns (UDP 53).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Reach>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,6 +292,7 @@ pub struct PhasePlan {
 impl From<Cell> for PlannedCell {
     /// The oracle's verdict (not the table's) as the expectation; a skipped cell has none.
     fn from(cell: Cell) -> Self {
+        let dns = cell.oracle.as_ref().and_then(|o| o.dns);
         let (expected, switches, explanation) = match (&cell.skipped, cell.oracle) {
             (Some(reason), _) => (None, Vec::new(), format!("skipped: {reason}")),
             (None, Some(oracle)) => (
@@ -219,6 +302,11 @@ impl From<Cell> for PlannedCell {
             ),
             (None, None) => (None, Vec::new(), String::new()),
         };
+        let name = cell
+            .service
+            .as_ref()
+            .and_then(|s| s.resolved_name())
+            .map(str::to_owned);
         PlannedCell {
             from: cell.key.from,
             to: cell.key.to,
@@ -230,6 +318,9 @@ impl From<Cell> for PlannedCell {
             switches,
             explanation,
             skipped: cell.skipped,
+            service: cell.service.map(|s| s.service),
+            name,
+            dns,
         }
     }
 }

@@ -111,6 +111,7 @@ impl Settle {
             return Next::Decided;
         };
         let cell = &mut self.cells[i];
+        let observation = observation.given_dns(cell.dns);
         let new_pod = self.new_pods.get(&key.from);
         let first_of_new_pod = cell.attempts == 0 && new_pod.is_some();
         cell.attempts += 1;
@@ -205,6 +206,7 @@ mod tests {
             implementation_defined: Vec::new(),
             oracle: None,
             explanation: None,
+            dns: None,
             reproduce: String::new(),
             ready_after: None,
             first_probe_after: None,

@@ -80,6 +80,11 @@ pub struct NodeInfo {
     pub labels: Labels,
 }
 
+/// Namespace of the cluster DNS pods (`kube-dns`, as kubeadm and most distributions deploy CoreDNS).
+pub const CLUSTER_DNS_NAMESPACE: &str = "kube-system";
+/// Label of the cluster DNS pods, which DNS egress policies select.
+pub const CLUSTER_DNS_LABEL: (&str, &str) = ("k8s-app", "kube-dns");
+
 /// Everything the oracle reasons about, besides the policies themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct World {
@@ -97,6 +102,15 @@ impl World {
         self.pods
             .iter()
             .find(|pod| pod.namespace == namespace && pod.name == name)
+    }
+
+    /// The cluster DNS pods of the world (see [`CLUSTER_DNS_LABEL`]), which a probe by name must reach first.
+    pub fn dns_pods(&self) -> impl Iterator<Item = &PodInfo> {
+        let (key, value) = CLUSTER_DNS_LABEL;
+        self.pods.iter().filter(move |pod| {
+            pod.namespace == CLUSTER_DNS_NAMESPACE
+                && pod.labels.get(key).map(String::as_str) == Some(value)
+        })
     }
 
     /// Whether an address belongs to a node (directly, or as a hostNetwork pod's IP).

@@ -160,6 +160,7 @@ fn cell(from: &str, to: &str, expected: Reach, observed: Observation, ids: &[&st
         implementation_defined: ids.iter().map(|s| s.to_string()).collect(),
         oracle: Some(expected),
         explanation: Some("because".into()),
+        dns: None,
         reproduce: String::new(),
     }
 }

@@ -85,17 +85,22 @@ fn without_stand_ins_an_unavailable_destination_is_skipped_under_the_same_name()
         sources: deployment.layout.sources.clone(),
         ..Layout::default()
     };
-    let Ok(()) = layout.place_destinations(&suite, false, |_, destination, _| {
-        let placed = &deployment.layout.destinations[&destination.name];
-        let Target::Pod(pod) = &placed.target else {
-            unreachable!("a server is a pod")
-        };
-        Ok::<_, Infallible>(ServerPod {
-            pod: pod.clone(),
-            address: placed.address,
-            node: placed.node.clone(),
-        })
-    });
+    let Ok(()) = layout.place_destinations(
+        &suite,
+        false,
+        |_, destination, _| {
+            let placed = &deployment.layout.destinations[&destination.name];
+            let Target::Pod(pod) = &placed.target else {
+                unreachable!("a server is a pod")
+            };
+            Ok::<_, Infallible>(ServerPod {
+                pod: pod.clone(),
+                address: placed.address,
+                node: placed.node.clone(),
+            })
+        },
+        |_, _| unreachable!("the suite has no Service"),
+    );
     assert!(!layout.destinations.contains_key("internet"));
     // The keys come from the suite alone; the phase's cells carry them whatever the layout holds.
     let keys = cell_keys(&suite);
@@ -214,4 +219,112 @@ fn an_implementation_defined_cell_of_a_table_is_expected_as_the_profile_says() {
     let web = phase.iter().find(|c| c.key.to == "web").unwrap();
     assert_eq!(web.expected, Some(Reach::Allow));
     assert_eq!(observe(web, dropped), CellStatus::ImplementationDefined);
+}
+
+/// A Service cell is decided by its backend pod (after DNAT): by ClusterIP the ipBlock on the Service CIDR allows
+/// nothing; by name it also needs the source's DNS egress, which the oracle judges to the kube-dns pod on UDP 53.
+#[test]
+fn service_cells_are_decided_by_the_backend_and_by_name_also_by_dns_egress() {
+    let suite = load("suites/conformance/services.yaml", &no_env);
+    let phase = cells(&suite, 1);
+    let cell = |from: &str, to: &str| {
+        phase
+            .iter()
+            .find(|c| c.key.from == from && c.key.to == to)
+            .and_then(|c| c.oracle.clone())
+            .unwrap()
+    };
+    let by_name = cell("client", "allowed-name");
+    assert_eq!(
+        (by_name.expected, by_name.dns),
+        (Reach::Allow, Some(Reach::Allow))
+    );
+    let urls: Vec<&str> = phase
+        .iter()
+        .filter(|c| c.key.from == "client" && c.key.to.starts_with("allowed"))
+        .map(|c| c.url.as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "http://10.244.0.100:8080/",
+            "http://10.96.0.100:8080/",
+            "http://allowed.nrc-svc-web.svc.cluster.local.:8080/"
+        ]
+    );
+    let no_dns = cell("nodns", "allowed-name");
+    assert_eq!(
+        (no_dns.expected, no_dns.dns),
+        (Reach::Deny, Some(Reach::Deny))
+    );
+    assert!(
+        no_dns
+            .explanation
+            .starts_with("resolving allowed.nrc-svc-web.svc.cluster.local. needs DNS egress")
+    );
+    // Resolves, but TCP to the backend is denied.
+    let blocked = cell("client", "blocked-name");
+    assert_eq!(
+        (blocked.expected, blocked.dns),
+        (Reach::Deny, Some(Reach::Allow))
+    );
+    // The trap: an ipBlock on the Service CIDR (10.96.0.100/16 here) does not allow the Service.
+    let trap = cell("svccidr", "allowed-ip");
+    assert_eq!((trap.expected, trap.dns), (Reach::Deny, None));
+    assert!(
+        trap.explanation
+            .contains("through Service netreach-plan/allowed")
+            || trap
+                .explanation
+                .contains("through Service nrc-svc-web/allowed (10.96.0.100)"),
+        "{}",
+        trap.explanation
+    );
+}
+
+/// Without a cluster DNS pod in the world, cells by name are skipped with the reason; by ClusterIP they are probed.
+#[test]
+fn without_cluster_dns_cells_by_name_are_skipped() {
+    let suite = load("suites/conformance/services.yaml", &no_env);
+    let mut deployment = synthetic_deployment(&suite);
+    deployment
+        .world
+        .pods
+        .retain(|p| p.namespace != "kube-system");
+    let policies = resolved_policies(&suite.phases[1], &deployment.placeholders);
+    let phase = phase_cells(&suite, 1, &deployment.layout, &deployment.world, &policies).unwrap();
+    let skipped: Vec<&str> = phase
+        .iter()
+        .filter(|c| c.key.from == "client" && c.skipped.is_some())
+        .map(|c| c.key.to.as_str())
+        .collect();
+    assert_eq!(skipped, ["allowed-name", "blocked-name"]);
+    assert!(phase.iter().all(|c| {
+        c.skipped
+            .as_deref()
+            .is_none_or(|r| r.contains("k8s-app=kube-dns"))
+    }));
+}
+
+/// A name that did not resolve is a denial by DNS only where the oracle says DNS egress is denied.
+#[test]
+fn an_unresolved_name_is_a_denial_only_when_dns_egress_is_denied() {
+    let unresolved = Observation::from_curl(6, 0, "");
+    assert_eq!(
+        unresolved.clone().given_dns(Some(Reach::Deny)).reach(),
+        Some(Reach::Deny)
+    );
+    for dns in [Some(Reach::Allow), None] {
+        assert!(matches!(
+            unresolved.clone().given_dns(dns),
+            Observation::Error { message } if message.contains("did not resolve")
+        ));
+    }
+    let timeout = Observation::from_curl(28, 0, "Resolving timed out after 2000 milliseconds");
+    assert_eq!(
+        timeout.given_dns(Some(Reach::Deny)).reach(),
+        Some(Reach::Deny)
+    );
+    let refused = Observation::from_curl(7, 0, "");
+    assert_eq!(refused.clone().given_dns(Some(Reach::Allow)), refused);
 }

@@ -447,3 +447,34 @@ fn bad_server_ports_are_named_by_field() {
     assert!(with("ports: [{port: 53, protocol: udp}]").contains("unknown variant `udp`"));
     assert!(with("ports: []").contains("destinations[1].server.ports: at least one port"));
 }
+
+#[test]
+fn a_service_must_front_an_earlier_pod_server() {
+    let error = load_error("metadata-access.yaml", |text| {
+        text.replace(
+            "  - name: web\n",
+            "  - name: svc\n    service: {of: web}\n  - name: web\n",
+        )
+    });
+    assert!(
+        error.contains("destinations[1].service.of") && error.contains("declared before"),
+        "{error}"
+    );
+    let error = load_error("metadata-access.yaml", |text| {
+        text.replace(
+            "  - name: web\n",
+            "  - name: svc\n    service: {of: metadata, by: name}\n  - name: web\n",
+        )
+    });
+    assert!(error.contains("hostNetwork server"), "{error}");
+    let error = load_error("metadata-access.yaml", |text| {
+        text.replace(
+            "  - name: web\n",
+            "  - name: svc\n    service: {of: metadata, by: dns}\n  - name: web\n",
+        )
+    });
+    assert!(
+        error.contains("unknown variant `dns`, expected one of ip, name"),
+        "{error}"
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Service};
 use netreach_core::placement::place;
 use netreach_core::suite::{DestinationKind, FixturePod, ServerDestination, Suite};
 use netreach_core::world::{Labels, Protocol};
@@ -20,6 +20,8 @@ pub struct FixturePlan {
     pub pods: Vec<Pod>,
     /// Server destination name -> `(namespace, pod name)` of its pod.
     pub servers: BTreeMap<String, (String, String)>,
+    /// Services in front of servers (one per server some Service destination names), created after the pods.
+    pub services: Vec<Service>,
 }
 
 /// The fixtures' inputs that do not change during a run.
@@ -85,10 +87,28 @@ impl<'a> FixtureSpec<'a> {
             });
             servers.insert(name.to_owned(), (namespace, name.to_owned()));
         }
+        let mut services: Vec<Service> = Vec::new();
+        for destination in &self.suite.destinations {
+            let DestinationKind::Service(spec) = &destination.kind else {
+                continue;
+            };
+            let fronted = services
+                .iter()
+                .any(|s| s.metadata.name.as_deref() == Some(spec.of.as_str()));
+            if let (false, Some((namespace, _))) = (fronted, servers.get(&spec.of)) {
+                services.push(objects::server_service(
+                    namespace,
+                    &spec.of,
+                    &spec.ports,
+                    self.run_id,
+                ));
+            }
+        }
         FixturePlan {
             namespaces,
             pods,
             servers,
+            services,
         }
     }
 
@@ -115,7 +135,7 @@ impl<'a> FixtureSpec<'a> {
             .iter()
             .filter_map(|d| match &d.kind {
                 DestinationKind::Server(server) => Some((d.name.as_str(), server)),
-                DestinationKind::External(_) => None,
+                DestinationKind::External(_) | DestinationKind::Service(_) => None,
             })
     }
 
@@ -270,5 +290,37 @@ mod tests {
             names(&plan.pods),
             ["netreach-abcd1234/metadata@-", "netreach-abcd1234/web@-"]
         );
+    }
+
+    #[test]
+    fn one_service_per_fronted_server_in_its_namespace_selecting_its_pod() {
+        let suite = suite("suites/conformance/services.yaml");
+        let namespaces = identity(&suite);
+        let nodes = ["node-a".to_owned()];
+        let plan = spec(&suite, &Mode::Create, &namespaces, &nodes).plan();
+        let services: Vec<String> = plan
+            .services
+            .iter()
+            .map(|s| {
+                let spec = s.spec.as_ref().unwrap();
+                let port = &spec.ports.as_ref().unwrap()[0];
+                format!(
+                    "{}/{} {:?} {}",
+                    s.metadata.namespace.as_deref().unwrap_or_default(),
+                    s.metadata.name.as_deref().unwrap_or_default(),
+                    spec.selector.as_ref().unwrap(),
+                    port.port
+                )
+            })
+            .collect();
+        assert_eq!(
+            services,
+            [
+                r#"nrc-svc-web/allowed {"netreach.io/destination": "allowed"} 8080"#,
+                r#"nrc-svc-web/blocked {"netreach.io/destination": "blocked"} 8080"#
+            ]
+        );
+        let labels = plan.services[0].metadata.labels.as_ref().unwrap();
+        assert_eq!(labels["netreach.io/run-id"], "abcd1234");
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, ServiceAccount};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Service, ServiceAccount};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
 use netreach_core::suite::Suite;
@@ -76,6 +76,8 @@ pub struct RunningPod {
 pub struct Fixtures {
     pub sources: BTreeMap<String, RunningPod>,
     pub servers: BTreeMap<String, RunningPod>,
+    /// Server destination name -> the Service in front of it: `(namespace, ClusterIP)` (named like the server).
+    pub services: BTreeMap<String, (String, IpAddr)>,
 }
 
 pub struct Deployer<'a> {
@@ -193,7 +195,38 @@ impl Deployer<'_> {
         for (destination, (namespace, name)) in &plan.servers {
             servers.insert(destination.clone(), find(namespace, name)?);
         }
-        Ok(Fixtures { sources, servers })
+        let services = self.create_services(&plan.services).await?;
+        Ok(Fixtures {
+            sources,
+            servers,
+            services,
+        })
+    }
+
+    /// Creates the Services in front of servers; server destination name -> `(namespace, ClusterIP)`.
+    async fn create_services(
+        &self,
+        services: &[Service],
+    ) -> Result<BTreeMap<String, (String, IpAddr)>> {
+        let mut out = BTreeMap::new();
+        for service in services {
+            let namespace = service.metadata.namespace.as_deref().unwrap_or_default();
+            let name = service.metadata.name.as_deref().unwrap_or_default();
+            let created = Api::<Service>::namespaced(self.client.clone(), namespace)
+                .create(&PostParams::default(), service)
+                .await
+                .map_err(Error::api(format!("creating Service {namespace}/{name}")))?;
+            let cluster_ip = created
+                .spec
+                .and_then(|s| s.cluster_ip)
+                .and_then(|ip| ip.parse::<IpAddr>().ok())
+                .ok_or_else(|| {
+                    Error::Invalid(format!("Service {namespace}/{name} got no ClusterIP"))
+                })?;
+            tracing::info!(%namespace, %name, %cluster_ip, "Service created");
+            out.insert(name.to_owned(), (namespace.to_owned(), cluster_ip));
+        }
+        Ok(out)
     }
 
     /// Creates the source pods whose `createdIn` is `phase` and waits until they are Ready (same placement as
@@ -441,7 +474,8 @@ impl Deployer<'_> {
     }
 }
 
-fn running_pod(pod: &Pod) -> Option<RunningPod> {
+/// A Ready pod as netreach sees it (`None` while it is not Ready or is going away).
+pub(crate) fn running_pod(pod: &Pod) -> Option<RunningPod> {
     let status = pod.status.as_ref()?;
     let ready = status
         .conditions

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, Probe, Sysctl, TCPSocketAction,
+    Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, Probe, Service, ServicePort,
+    ServiceSpec, Sysctl, TCPSocketAction,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -239,6 +240,50 @@ pub fn netexec_server_pod(
         }
     }
     pod
+}
+
+/// A ClusterIP Service named like server destination `destination`, selecting its pod (by [`DESTINATION_LABEL`])
+/// on each of its ports (port = targetPort, same protocol; named `PROTOCOL-PORT`), labelled as owned by the run.
+pub fn server_service(
+    namespace: &str,
+    destination: &str,
+    ports: &[ServerPort],
+    run_id: &str,
+) -> Service {
+    let mut service_ports: Vec<ServicePort> = Vec::new();
+    for port in ports {
+        let name = format!("{}-{}", port.protocol.as_api().to_lowercase(), port.port);
+        if service_ports
+            .iter()
+            .all(|p| p.name.as_deref() != Some(name.as_str()))
+        {
+            service_ports.push(ServicePort {
+                name: Some(name),
+                port: i32::from(port.port),
+                target_port: Some(IntOrString::Int(i32::from(port.port))),
+                protocol: Some(port.protocol.as_api().into()),
+                ..Default::default()
+            });
+        }
+    }
+    Service {
+        metadata: ObjectMeta {
+            name: Some(destination.to_owned()),
+            namespace: Some(namespace.to_owned()),
+            labels: Some(ownership_labels(run_id)),
+            ..Default::default()
+        },
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(BTreeMap::from([(
+                DESTINATION_LABEL.to_owned(),
+                destination.to_owned(),
+            )])),
+            ports: Some(service_ports),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 /// The policy as netreach applies it: in `namespace`, labelled as owned by the run, without server-set fields.

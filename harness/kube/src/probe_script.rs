@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use netreach_core::cell::Observation;
 use netreach_core::settings::{ProbeSettings, shell_word};
 
-/// Builds a script that probes every URL in parallel, each on a new connection, and prints `INDEX EXIT HTTP_CODE`
-/// per probe. A missing curl is reported once as `nocurl`.
+/// Builds a script that probes every URL in parallel, each on a new connection, and prints
+/// `INDEX EXIT HTTP_CODE [ERROR MESSAGE]` per probe (the message tells a resolution timeout from a connect timeout). A missing curl is reported once as `nocurl`.
 ///
 /// With curl >= 7.75 one curl process runs all transfers at once (`--parallel`, with `%{urlnum}` and
 /// `%{exitcode}` in the write-out): one process per exec instead of one per probe, which matters on small nodes
@@ -23,7 +23,7 @@ pub fn probe_script(urls: &[String], settings: &ProbeSettings) -> String {
         "if [ \"$maj\" -gt 7 ] 2>/dev/null || { [ \"$maj\" -eq 7 ] && [ \"$min\" -ge 75 ]; } 2>/dev/null; then\n",
     );
     script.push_str(&format!(
-        "curl -Z --parallel-immediate --parallel-max {} -g -s -H 'Connection: close' {limits} -w '%{{urlnum}} %{{exitcode}} %{{http_code}}\\n'",
+        "curl -Z --parallel-immediate --parallel-max {} -g -s -H 'Connection: close' {limits} -w '%{{urlnum}} %{{exitcode}} %{{http_code}} %{{errormsg}}\\n'",
         urls.len().clamp(1, 300)
     ));
     for url in urls {
@@ -117,7 +117,8 @@ pub fn parse_probe_output(stdout: &str, count: usize) -> Vec<Observation> {
             .next()
             .and_then(|w| w.parse::<u16>().ok())
             .unwrap_or(0);
-        seen.insert(index, Observation::from_curl(exit, http, ""));
+        let message = words.collect::<Vec<_>>().join(" ");
+        seen.insert(index, Observation::from_curl(exit, http, &message));
     }
     (0..count)
         .map(|i| {
@@ -202,7 +203,11 @@ mod tests {
 
     #[test]
     fn output_maps_curl_exit_codes_to_observations() {
-        let out = parse_probe_output("1 28 000\n0 0 200\n2 7 000\n3 6 000\n", 5);
+        let out = parse_probe_output(
+            "1 28 000 Connection timed out after 2001 milliseconds\n0 0 200\n2 7 000\n3 6 000\n\
+             5 28 000 Resolving timed out after 2000 milliseconds\n",
+            6,
+        );
         assert_eq!(out[0], Observation::Allowed { http_status: 200 });
         assert_eq!(
             out[1],
@@ -220,10 +225,14 @@ mod tests {
                 evidence: None
             }
         );
-        assert!(
-            matches!(&out[3], Observation::Error { message } if message.contains("curl exited 6"))
-        );
+        let unresolved = |curl_exit| Observation::Denied {
+            kind: DenyKind::Unresolved,
+            curl_exit,
+            evidence: None,
+        };
+        assert_eq!(out[3], unresolved(6));
         assert!(matches!(&out[4], Observation::Error { message } if message.contains("no result")));
+        assert_eq!(out[5], unresolved(28));
     }
 
     #[test]

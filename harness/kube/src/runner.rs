@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use kube::Client;
 use netreach_core::cell::{CellKey, CellResult, Observation};
 use netreach_core::events::{EventSink, RunEvent};
-use netreach_core::matrix::{Cell, Layout, ServerPod, Source, phase_cells_layered};
+use netreach_core::matrix::{Cell, Layout, ServerPod, ServiceAddress, Source, phase_cells_layered};
 use netreach_core::oracle::PodRef;
 use netreach_core::plan::{contradictions, plan_suite};
 use netreach_core::results::{PhaseResult, RunReport};
@@ -171,16 +171,26 @@ impl Runner<'_> {
             };
             layout.sources.insert(name.clone(), source);
         }
-        layout.place_destinations(self.suite, false, |_, destination, _| {
-            let pod = fixtures.servers.get(&destination.name).ok_or_else(|| {
-                Error::Invalid(format!("server {} was not deployed", destination.name))
-            })?;
-            Ok(ServerPod {
-                pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
-                address: pod.ip,
-                node: pod.node.clone(),
-            })
-        })?;
+        layout.place_destinations(
+            self.suite,
+            false,
+            |_, destination, _| {
+                let pod = fixtures.servers.get(&destination.name).ok_or_else(|| {
+                    Error::Invalid(format!("server {} was not deployed", destination.name))
+                })?;
+                Ok(ServerPod {
+                    pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
+                    address: pod.ip,
+                    node: pod.node.clone(),
+                })
+            },
+            |server, by| {
+                let (namespace, cluster_ip) = fixtures.services.get(server).ok_or_else(|| {
+                    Error::Invalid(format!("the Service in front of {server} was not created"))
+                })?;
+                Ok(ServiceAddress::new(namespace, server, *cluster_ip, by))
+            },
+        )?;
         Ok(layout)
     }
 

@@ -2,21 +2,44 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::api::core::v1::{Namespace, Node};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::api::ListParams;
 use kube::{Api, Client};
 use netreach_core::plan::namespace_info;
-use netreach_core::world::{NodeInfo, PodInfo, World};
+use netreach_core::world::{CLUSTER_DNS_LABEL, CLUSTER_DNS_NAMESPACE, NodeInfo, PodInfo, World};
 
 use crate::error::{Error, Result};
-use crate::fixtures::{Fixtures, RunningPod};
+use crate::fixtures::{Fixtures, RunningPod, running_pod};
 
-/// Reads the namespaces of every fixture and the nodes' addresses, and combines them with the fixtures.
+/// The Ready cluster DNS pods (`k8s-app=kube-dns` in `kube-system`); none when they cannot be listed (then cells by
+/// name are skipped, saying there is no cluster DNS).
+async fn dns_pods(client: &Client) -> Vec<RunningPod> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), CLUSTER_DNS_NAMESPACE);
+    let (key, value) = CLUSTER_DNS_LABEL;
+    match api
+        .list(&ListParams::default().labels(&format!("{key}={value}")))
+        .await
+    {
+        Ok(list) => list.items.iter().filter_map(running_pod).collect(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot list the cluster DNS pods: cells by name are skipped");
+            Vec::new()
+        }
+    }
+}
+
+/// Reads the namespaces of every fixture and the nodes' addresses, and combines them with the fixtures. With
+/// Services among the fixtures, the cluster DNS pods (read only) join the world, so the oracle can judge DNS egress.
 pub async fn deployed_world(client: &Client, fixtures: &Fixtures) -> Result<World> {
+    let dns = match fixtures.services.is_empty() {
+        true => Vec::new(),
+        false => dns_pods(client).await,
+    };
     let pods: Vec<&RunningPod> = fixtures
         .sources
         .values()
         .chain(fixtures.servers.values())
+        .chain(&dns)
         .collect();
     let namespaces: BTreeSet<&str> = pods.iter().map(|p| p.namespace.as_str()).collect();
     let api: Api<Namespace> = Api::all(client.clone());

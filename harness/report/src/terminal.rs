@@ -263,6 +263,7 @@ pub fn observed_phrase(observed: &Observation) -> String {
             let kind = match kind {
                 DenyKind::Timeout => "timeout",
                 DenyKind::Refused => "refused",
+                DenyKind::Unresolved => "name not resolved: DNS denied",
             };
             match evidence {
                 Some(evidence) => format!("denied ({kind}, agnhost connect: {evidence})"),

@@ -60,6 +60,7 @@ fn cell(from: &str, to: &str, expected: Reach, observed: Observation) -> CellRes
                 "denied"
             }
         )),
+        dns: None,
     }
 }
 

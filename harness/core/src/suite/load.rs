@@ -249,8 +249,39 @@ impl Loader<'_> {
                     format!("duplicate destination {:?}", dest.name),
                 ));
             }
-            let kind = match (&dest.server, &dest.external) {
-                (Some(server), None) => {
+            let kind = match (&dest.server, &dest.external, &dest.service) {
+                (None, None, Some(service)) => {
+                    let server = out
+                        .iter()
+                        .find_map(|d: &Destination| match &d.kind {
+                            DestinationKind::Server(server) if d.name == service.of => Some(server),
+                            _ => None,
+                        })
+                        .ok_or_else(|| {
+                            self.err(
+                                field("service.of"),
+                                format!(
+                                    "{:?} is not a server destination declared before this one",
+                                    service.of
+                                ),
+                            )
+                        })?;
+                    if server.host_network {
+                        return Err(self.err(
+                            field("service.of"),
+                            format!(
+                                "{:?} is a hostNetwork server: a Service in front of it is not supported",
+                                service.of
+                            ),
+                        ));
+                    }
+                    DestinationKind::Service(ServiceDestination {
+                        of: service.of.clone(),
+                        by: service.by,
+                        ports: server.ports.clone(),
+                    })
+                }
+                (Some(server), None, None) => {
                     self.labels(&field("server.labels"), &server.labels)?;
                     let ports = self.server_ports(&field, server)?;
                     for port in ports.iter().filter(|_| server.host_network) {
@@ -280,7 +311,7 @@ impl Loader<'_> {
                         body: server.body.clone().unwrap_or_else(|| dest.name.clone()),
                     })
                 }
-                (None, Some(external)) => {
+                (None, Some(external), None) => {
                     // A placeholder standing for it gives the stand-in's family.
                     let v6 = placeholders.iter().any(|(address, name)| {
                         name == &dest.name && address.parse::<IpAddr>().is_ok_and(|a| a.is_ipv6())
@@ -295,7 +326,7 @@ impl Loader<'_> {
                 _ => {
                     return Err(self.err(
                         field("(destination)"),
-                        "give exactly one of `server` or `external`",
+                        "give exactly one of `server`, `external` or `service`",
                     ));
                 }
             };

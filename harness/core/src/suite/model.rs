@@ -131,6 +131,29 @@ pub enum DestinationKind {
     /// A server pod netreach deploys; `namespace: None` means netreach's own namespace for the run.
     Server(ServerDestination),
     External(ExternalDestination),
+    /// A ClusterIP Service in front of a server destination; its cells are decided by that server's pod.
+    Service(ServiceDestination),
+}
+
+/// A Service netreach creates in front of server destination `of`: named like it, in its namespace, selecting its
+/// pod, with its ports. Several Service destinations of one server share that one Service.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceDestination {
+    pub of: String,
+    pub by: ServiceAddressing,
+    /// The server's ports (each the Service's port and target port, with its protocol).
+    pub ports: Vec<ServerPort>,
+}
+
+/// How a probe addresses a Service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceAddressing {
+    /// Its ClusterIP.
+    #[default]
+    Ip,
+    /// `NAME.NAMESPACE.svc.cluster.local.`, resolved by the source pod through cluster DNS (kube-dns).
+    Name,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -196,6 +219,9 @@ impl Destination {
         match &self.kind {
             DestinationKind::Server(server) => {
                 server.ports.iter().map(|p| (p.port, p.protocol)).collect()
+            }
+            DestinationKind::Service(service) => {
+                service.ports.iter().map(|p| (p.port, p.protocol)).collect()
             }
             DestinationKind::External(ExternalDestination::Resolved { port, .. })
             | DestinationKind::External(ExternalDestination::Unavailable { port, .. }) => {

@@ -62,6 +62,19 @@ pub struct DestinationSpec {
     pub server: Option<ServerSpec>,
     #[serde(default)]
     pub external: Option<ExternalSpec>,
+    #[serde(default)]
+    pub service: Option<ServiceSpec>,
+}
+
+/// A ClusterIP Service netreach creates in front of one of the suite's server destinations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServiceSpec {
+    /// The server destination whose pod the Service selects (its backend).
+    pub of: String,
+    /// How a probe addresses the Service: `ip` (its ClusterIP, the default) or `name` (its cluster DNS name).
+    #[serde(default)]
+    pub by: crate::suite::ServiceAddressing,
 }
 
 /// An HTTP server pod that netreach deploys.
