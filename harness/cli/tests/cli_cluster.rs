@@ -11,7 +11,7 @@ use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
 
 mod support;
-use support::{CLUSTER, SEED_EXCEPT, block_on, netreach, repo, seed_copy, text};
+use support::{CLUSTER, SEED_EXCEPT, block_on, expect_exit, netreach, repo, seed_copy, text};
 
 async fn client() -> Client {
     Client::try_default()
@@ -78,13 +78,7 @@ fn seed_suite_passes_and_leaves_nothing_behind() {
             .to_string(),
         "-q",
     ]);
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        text(&out.stderr)
-    );
+    let (stdout, _) = expect_exit(&out, 0);
     for phase in ["no-policy", "metadata-deny", "metadata-deny+allow"] {
         assert!(
             stdout.contains(&format!(" {phase} (policies: ")),
@@ -103,8 +97,7 @@ fn deny_without_except_fails_exactly_the_metadata_cells() {
     let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let (_dir, suite) = seed_copy("13_metadata-deny.yaml", |t| t.replace(SEED_EXCEPT, ""));
     let out = netreach(&["run", &suite, "-q", "--settle-timeout", "4"]);
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let (stdout, _) = expect_exit(&out, 1);
     let failures = failure_lines(&stdout);
     assert_eq!(failures.len(), 5, "{failures:#?}");
     for pod in ["pod1", "pod2", "pod3"] {
@@ -134,8 +127,7 @@ fn allow_selecting_nobody_fails_only_pod3_to_metadata() {
         t.replace("role: metadata-accessor", "role: nobody")
     });
     let out = netreach(&["run", &suite, "-q", "--settle-timeout", "4"]);
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let (stdout, _) = expect_exit(&out, 1);
     let failures = failure_lines(&stdout);
     assert_eq!(failures.len(), 1, "{failures:#?}");
     assert!(
@@ -295,18 +287,7 @@ fn existing_pods_are_probed_without_being_changed() {
         create_own_policy(&client, namespace).await;
         snapshot(&pods).await
     });
-    let out = netreach(&[
-        "run",
-        &repo()
-            .join("suites/metadata-access.yaml")
-            .display()
-            .to_string(),
-        "-q",
-        "--namespace",
-        namespace,
-        "--use-existing",
-    ]);
-    let stdout = text(&out.stdout);
+    let out = run_seed_on_existing(namespace, &[]);
     let after = block_on(async {
         let client = client().await;
         let after = snapshot(&Api::namespaced(client.clone(), namespace)).await;
@@ -325,8 +306,7 @@ fn existing_pods_are_probed_without_being_changed() {
         assert_eq!(names, [OWN_POLICY], "policies left in {namespace}");
         after
     });
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let (stdout, stderr) = expect_exit(&out, 0);
     assert!(
         stdout.lines().any(|l| l == "27 passed, 0 failed"),
         "{stdout}"
@@ -339,6 +319,22 @@ fn existing_pods_are_probed_without_being_changed() {
         )),
         "{stderr}"
     );
+}
+
+/// `netreach run` of the seed suite, quiet, probing the pods of `namespace` (`--use-existing`), plus `extra`.
+fn run_seed_on_existing(namespace: &str, extra: &[&str]) -> std::process::Output {
+    let suite = repo().join("suites/metadata-access.yaml");
+    let suite = suite.display().to_string();
+    let mut args = vec![
+        "run",
+        &suite,
+        "-q",
+        "--namespace",
+        namespace,
+        "--use-existing",
+    ];
+    args.extend_from_slice(extra);
+    netreach(&args)
 }
 
 /// Creates namespace `name` (a test's own, not netreach's), deleting an earlier one first.
@@ -383,18 +379,7 @@ fn strict_refuses_a_namespace_holding_a_policy_of_its_own() {
         create_own_policy(&client, namespace).await;
     });
     let before = cluster_objects();
-    let out = netreach(&[
-        "run",
-        &repo()
-            .join("suites/metadata-access.yaml")
-            .display()
-            .to_string(),
-        "-q",
-        "--namespace",
-        namespace,
-        "--use-existing",
-        "--strict",
-    ]);
+    let out = run_seed_on_existing(namespace, &["--strict"]);
     let after = cluster_objects();
     block_on(async {
         let _ = Api::<Namespace>::all(client().await)
@@ -447,8 +432,7 @@ fn ping_names_the_context_the_api_server_and_the_version() {
         .current_context
         .expect("a current context");
     let out = netreach(&["--context", &context, "ping"]);
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let (stdout, _) = expect_exit(&out, 0);
     assert!(
         stdout.starts_with(&format!(
             "cluster reachable: context {context}, API server https://"

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 mod support;
-use support::{CLUSTER, netreach, repo, text};
+use support::{CLUSTER, expect_exit, netreach, repo, text};
 
 #[test]
 fn metadata_cases_run_in_one_command_and_compare_finds_one_edited_cell() {
@@ -22,13 +22,7 @@ fn metadata_cases_run_in_one_command_and_compare_finds_one_edited_cell() {
         report.to_str().unwrap(),
         "--quiet",
     ]);
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        text(&out.stderr)
-    );
+    let (stdout, _) = expect_exit(&out, 0);
     assert!(
         stdout.contains("conformance summary (conformant)"),
         "{stdout}"
@@ -113,13 +107,7 @@ fn a_pod_created_under_an_existing_deny_is_denied_from_its_first_probe() {
         report.to_str().unwrap(),
         "--quiet",
     ]);
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        text(&out.stderr)
-    );
+    expect_exit(&out, 0);
 
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();

@@ -7,16 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod support;
-use support::{CLUSTER, SEED_EXCEPT, netreach, repo, seed_copy_into, text};
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
+use support::{CLUSTER, SEED_EXCEPT, expect_exit, netreach, repo, seed_copy_into, text};
 
 /// The seed suite and its manifests copied to `dir`, the deny policy without its `except` when `broken`.
 fn seed_copy(dir: &Path, broken: bool) -> String {
@@ -77,7 +68,7 @@ fn seed_suite_writes_junit_json_and_markdown() {
         "--markdown",
         md.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    expect_exit(&out, 0);
 
     let report = junit(&xml);
     assert_eq!(testcases(&report), 27, "one testcase per cell");
@@ -151,7 +142,7 @@ fn broken_policy_reproduces_by_hand_then_baseline_makes_it_known_and_fixed_polic
         .output()
         .expect("kubectl on PATH");
     assert!(deleted.status.success(), "{}", text(&deleted.stderr));
-    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    expect_exit(&out, 1);
     assert_valid_run_document(&document);
     let report = junit(Path::new(&file("broken.xml")));
     assert_eq!(testcases(&report), 27);
@@ -208,7 +199,7 @@ fn broken_policy_reproduces_by_hand_then_baseline_makes_it_known_and_fixed_polic
         &file("known.json"),
     ]);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    expect_exit(&out, 0);
     assert!(
         stdout.lines().any(|l| l == "22 passed, 0 failed, 5 known"),
         "{stdout}"
@@ -241,7 +232,7 @@ fn broken_policy_reproduces_by_hand_then_baseline_makes_it_known_and_fixed_polic
         &file("stale.md"),
     ]);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    expect_exit(&out, 0);
     assert!(
         stdout
             .lines()

@@ -38,6 +38,18 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Asserts the run exited with `code`, showing its stdout and stderr if not; returns both as text.
+#[track_caller]
+pub fn expect_exit(out: &Output, code: i32) -> (String, String) {
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
 /// The seed deny policy's `except`, whose removal is the broken policy of several tests.
 pub const SEED_EXCEPT: &str = "        except:\n        - 192.168.100.21/32\n";
 
