@@ -6,6 +6,7 @@ pub mod cluster_policy;
 pub mod compare;
 pub mod conformance;
 pub mod events;
+pub mod isolation;
 pub mod matrix;
 pub mod named_profile;
 pub mod names;

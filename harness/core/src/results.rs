@@ -26,5 +26,8 @@ impl PhaseResult {
 pub struct RunReport {
     pub suite: String,
     pub run_id: String,
+    /// The suite's namespaces -> the namespaces the run worked in (its own, or the `--use-existing` one).
+    #[serde(default)]
+    pub namespaces: std::collections::BTreeMap<String, String>,
     pub phases: Vec<PhaseResult>,
 }

@@ -176,6 +176,7 @@ fn run_of(cells: Vec<CellResult>) -> RunReport {
     RunReport {
         suite: "s".into(),
         run_id: "r".into(),
+        namespaces: Default::default(),
         phases: vec![PhaseResult {
             name: "p".into(),
             policies: vec![],

@@ -10,6 +10,7 @@ use kube::api::{
 };
 use kube::{Api, Client};
 use netreach_core::cluster_policy::{ClusterNetworkPolicy, GROUP, KIND};
+use netreach_core::isolation::{NamespaceMap, rename_cluster_policy};
 use netreach_core::oracle::subject_covers_namespace;
 use netreach_core::placeholder::resolve_cluster_placeholders;
 use netreach_core::suite::{ClusterPolicyManifest, Phase, Suite};
@@ -37,9 +38,11 @@ fn api(client: &Client, version: &str) -> Api<DynamicObject> {
 pub fn rendered(
     manifest: &ClusterPolicyManifest,
     placeholders: &BTreeMap<IpAddr, IpAddr>,
+    namespaces: &NamespaceMap,
     run_id: &str,
 ) -> ClusterNetworkPolicy {
-    let mut policy = resolve_cluster_placeholders(&manifest.policy, placeholders);
+    let resolved = resolve_cluster_placeholders(&manifest.policy, placeholders);
+    let mut policy = rename_cluster_policy(&resolved, namespaces);
     let mut labels = policy.metadata.labels.take().unwrap_or_default();
     labels.extend(ownership_labels(run_id));
     policy.metadata = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
@@ -165,12 +168,13 @@ pub async fn enter_phase(
     phase: &Phase,
     previous: &[String],
     placeholders: &BTreeMap<IpAddr, IpAddr>,
+    namespaces: &NamespaceMap,
     run_id: &str,
 ) -> Result<Vec<String>> {
     let params = PatchParams::apply("netreach").force();
     let mut current = Vec::new();
     for manifest in &phase.cluster_policies {
-        let policy = rendered(manifest, placeholders, run_id);
+        let policy = rendered(manifest, placeholders, namespaces, run_id);
         tracing::info!(
             name = policy.name(),
             file = %manifest.path.display(),
@@ -258,7 +262,7 @@ mod tests {
             "192.168.100.21".parse().unwrap(),
             "10.0.0.5".parse().unwrap(),
         )]);
-        let out = rendered(&manifest, &placeholders, "abcd1234");
+        let out = rendered(&manifest, &placeholders, &NamespaceMap::new(), "abcd1234");
         let labels = out.metadata.labels.clone().unwrap();
         assert_eq!(labels["team"], "sec");
         assert_eq!(labels[RUN_ID_LABEL], "abcd1234");

@@ -14,7 +14,8 @@ use crate::objects::{self, DESTINATION_LABEL, PodPlacement};
 /// Everything a run creates before its first phase, in creation order.
 #[derive(Debug, Clone)]
 pub struct FixturePlan {
-    /// Namespaces with their labels: netreach's own first, then the suite's (in `Create` mode only).
+    /// Namespaces with their labels: netreach's own first, then the run's namespaces of the suite's (in `Create`
+    /// mode only; named by `namespaces`).
     pub namespaces: Vec<(String, Labels)>,
     /// Source pods (`Create` mode; not those created in a phase), then server pods.
     pub pods: Vec<Pod>,
@@ -48,7 +49,7 @@ impl<'a> FixtureSpec<'a> {
                 self.suite
                     .namespaces
                     .iter()
-                    .map(|ns| (ns.name.clone(), ns.labels.clone())),
+                    .map(|ns| (self.namespaces[&ns.name].clone(), ns.labels.clone())),
             );
             for pod in self.suite.pods.iter().filter(|p| p.created_in.is_none()) {
                 pods.push(self.probe_pod(pod, &placement));
@@ -220,34 +221,38 @@ mod tests {
             .collect()
     }
 
-    fn identity(suite: &Suite) -> BTreeMap<String, String> {
-        let names = suite
-            .namespaces
-            .iter()
-            .map(|n| (n.name.clone(), n.name.clone()));
-        names.collect()
+    /// The run's namespaces, as `Deployer::preflight` maps them.
+    fn run_map(suite: &Suite) -> BTreeMap<String, String> {
+        netreach_core::isolation::run_namespaces(suite, "abcd1234").unwrap()
     }
 
     #[test]
     fn create_mode_makes_the_suites_namespaces_sources_and_servers_on_one_node_unpinned() {
         let suite = suite("suites/conformance/new-pod.yaml");
-        let namespaces = identity(&suite);
+        let namespaces = run_map(&suite);
         let nodes = ["node-a".to_owned()];
         let spec = spec(&suite, &Mode::Create, &namespaces, &nodes);
         let plan = spec.plan();
         let created: Vec<&str> = plan.namespaces.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             created,
-            ["netreach-abcd1234", "nrc-newpod", "nrc-newpod-web"]
+            [
+                "netreach-abcd1234",
+                "nrc-newpod-abcd1234",
+                "nrc-newpod-web-abcd1234"
+            ]
         );
         // `late` and `late-in` are created in phase `deny`, not before.
         assert_eq!(
             names(&plan.pods),
-            ["nrc-newpod/early@-", "nrc-newpod-web/web@-"]
+            [
+                "nrc-newpod-abcd1234/early@-",
+                "nrc-newpod-web-abcd1234/web@-"
+            ]
         );
         assert_eq!(
             plan.servers["web"],
-            ("nrc-newpod-web".to_owned(), "web".to_owned())
+            ("nrc-newpod-web-abcd1234".to_owned(), "web".to_owned())
         );
         let late: Vec<String> = spec
             .late_pods("deny")
@@ -261,15 +266,15 @@ mod tests {
     #[test]
     fn two_nodes_pin_sources_and_servers_round_robin() {
         let suite = suite("suites/metadata-access.yaml");
-        let namespaces = identity(&suite);
+        let namespaces = run_map(&suite);
         let nodes = ["b".to_owned(), "a".to_owned()];
         let spec = spec(&suite, &Mode::Create, &namespaces, &nodes);
         assert_eq!(
             names(&spec.plan().pods),
             [
-                "metadata-access/pod1@a",
-                "metadata-access/pod2@b",
-                "metadata-access/pod3@a",
+                "metadata-access-abcd1234/pod1@a",
+                "metadata-access-abcd1234/pod2@b",
+                "metadata-access-abcd1234/pod3@a",
                 "netreach-abcd1234/metadata@a",
                 "netreach-abcd1234/web@b",
             ]
@@ -295,7 +300,7 @@ mod tests {
     #[test]
     fn one_service_per_fronted_server_in_its_namespace_selecting_its_pod() {
         let suite = suite("suites/conformance/services.yaml");
-        let namespaces = identity(&suite);
+        let namespaces = run_map(&suite);
         let nodes = ["node-a".to_owned()];
         let plan = spec(&suite, &Mode::Create, &namespaces, &nodes).plan();
         let services: Vec<String> = plan
@@ -316,8 +321,8 @@ mod tests {
         assert_eq!(
             services,
             [
-                r#"nrc-svc-web/allowed {"netreach.io/destination": "allowed"} 8080"#,
-                r#"nrc-svc-web/blocked {"netreach.io/destination": "blocked"} 8080"#
+                r#"nrc-svc-web-abcd1234/allowed {"netreach.io/destination": "allowed"} 8080"#,
+                r#"nrc-svc-web-abcd1234/blocked {"netreach.io/destination": "blocked"} 8080"#
             ]
         );
         let labels = plan.services[0].metadata.labels.as_ref().unwrap();

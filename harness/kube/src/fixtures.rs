@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Service, ServiceAccount};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
+use netreach_core::isolation::run_namespaces;
 use netreach_core::suite::Suite;
 use netreach_core::world::{ContainerPort, Labels, Protocol};
 
@@ -91,26 +92,23 @@ pub struct Deployer<'a> {
 
 impl Deployer<'_> {
     /// Checks everything that can be checked before the first write, so bad input leaves the cluster untouched.
+    /// Returns the suite's namespaces -> the run's: its own ([`run_namespaces`]), or the `--use-existing` one.
     pub async fn preflight(&self) -> Result<BTreeMap<String, String>> {
         let namespaces: Api<Namespace> = Api::all(self.client.clone());
         match &self.mode {
             Mode::Create => {
-                for ns in &self.suite.namespaces {
+                let map = run_namespaces(self.suite, self.run_id).map_err(Error::Invalid)?;
+                for name in map.values() {
                     if namespaces
-                        .get_opt(&ns.name)
+                        .get_opt(name)
                         .await
                         .map_err(Error::api("reading namespaces"))?
                         .is_some()
                     {
-                        return Err(Error::NamespaceExists(ns.name.clone()));
+                        return Err(Error::NamespaceExists(name.clone()));
                     }
                 }
-                Ok(self
-                    .suite
-                    .namespaces
-                    .iter()
-                    .map(|n| (n.name.clone(), n.name.clone()))
-                    .collect())
+                Ok(map)
             }
             Mode::UseExisting { namespace } => {
                 if let Some(pod) = self.suite.pods.iter().find(|p| p.created_in.is_some()) {

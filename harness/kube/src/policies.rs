@@ -6,7 +6,9 @@ use std::net::IpAddr;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::{Api, Client};
+use netreach_core::isolation::{NamespaceMap, rename_policy};
 use netreach_core::placeholder::resolve_placeholders;
+use netreach_core::plan::resolved_cluster_policies;
 use netreach_core::suite::{Phase, PolicyManifest, Suite};
 
 use netreach_core::cluster_policy::ClusterNetworkPolicy;
@@ -22,33 +24,29 @@ pub struct PolicyApplier {
     pub client: Client,
     pub run_id: String,
     /// Suite namespace -> namespace in the cluster.
-    pub namespaces: BTreeMap<String, String>,
+    pub namespaces: NamespaceMap,
     /// Placeholder address -> real address.
     pub placeholders: BTreeMap<IpAddr, IpAddr>,
 }
 
 impl PolicyApplier {
-    /// The policy exactly as it will be applied: placeholders resolved, namespace mapped, ownership labels added.
+    /// The policy exactly as it will be applied: placeholders resolved, renamed to the run's namespaces
+    /// ([`rename_policy`]), ownership labels added.
     pub fn rendered(&self, manifest: &PolicyManifest) -> NetworkPolicy {
-        let resolved = resolve_placeholders(&manifest.policy, &self.placeholders);
-        let suite_ns = manifest
-            .policy
-            .metadata
-            .namespace
-            .clone()
-            .unwrap_or_default();
-        let namespace = self.namespaces.get(&suite_ns).cloned().unwrap_or(suite_ns);
-        owned_policy(&resolved, &namespace, &self.run_id)
+        let renamed = rename_policy(&self.for_oracle(manifest), &self.namespaces);
+        let namespace = renamed.metadata.namespace.clone().unwrap_or_default();
+        owned_policy(&renamed, &namespace, &self.run_id)
     }
 
-    /// Refuses to run when any policy of the suite would overwrite one netreach did not create.
-    /// The phase's ClusterNetworkPolicies exactly as they will be applied.
-    pub fn rendered_cluster(&self, phase: &Phase) -> Vec<ClusterNetworkPolicy> {
-        phase
-            .cluster_policies
-            .iter()
-            .map(|m| cluster_policies::rendered(m, &self.placeholders, &self.run_id))
-            .collect()
+    /// The policy as the oracle judges it: placeholders resolved, in the suite's own namespace names (the oracle
+    /// sees the run's world in those names too, see [`netreach_core::isolation`]).
+    pub fn for_oracle(&self, manifest: &PolicyManifest) -> NetworkPolicy {
+        resolve_placeholders(&manifest.policy, &self.placeholders)
+    }
+
+    /// The phase's ClusterNetworkPolicies as the oracle judges them (placeholders resolved, the suite's names).
+    pub fn cluster_for_oracle(&self, phase: &Phase) -> Vec<ClusterNetworkPolicy> {
+        resolved_cluster_policies(phase, &self.placeholders)
     }
 
     /// Refuses to run when any policy of the suite would overwrite one netreach did not create, and when its
@@ -98,6 +96,7 @@ impl PolicyApplier {
             phase,
             &previous_cluster,
             &self.placeholders,
+            &self.namespaces,
             &self.run_id,
         )
         .await?;

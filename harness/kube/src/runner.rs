@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use kube::Client;
 use netreach_core::cell::{CellKey, CellResult, Observation};
 use netreach_core::events::{EventSink, RunEvent};
+use netreach_core::isolation::{NamespaceMap, invert, rename_layout, rename_world};
 use netreach_core::matrix::{Cell, Layout, ServerPod, ServiceAddress, Source, phase_cells_layered};
 use netreach_core::oracle::PodRef;
 use netreach_core::plan::{contradictions, plan_suite};
@@ -95,8 +96,11 @@ impl Runner<'_> {
             elapsed: started.elapsed(),
         });
 
-        let mut layout = self.layout(&fixtures)?;
-        let mut world = deployed_world(&self.client, &fixtures).await?;
+        // The oracle works in the suite's namespace names: the run's world is renamed back (see
+        // `netreach_core::isolation`), and it judges the suite's policies as written.
+        let to_suite = invert(&namespace_map);
+        let mut layout = rename_layout(&self.layout(&fixtures)?, &to_suite);
+        let mut world = rename_world(&deployed_world(&self.client, &fixtures).await?, &to_suite);
         for placeholder in &self.suite.placeholders {
             // An unavailable outside destination (its cells are skipped) keeps its made-up stand-in address.
             let real = layout
@@ -137,16 +141,20 @@ impl Runner<'_> {
                 .collect();
             if !late_pods.is_empty() {
                 fixtures.sources.extend(late_pods);
-                world = deployed_world(&self.client, &fixtures).await?;
-                layout = self.layout(&fixtures)?;
+                world = rename_world(&deployed_world(&self.client, &fixtures).await?, &to_suite);
+                layout = rename_layout(&self.layout(&fixtures)?, &to_suite);
             }
-            let rendered: Vec<_> = phase.policies.iter().map(|m| applier.rendered(m)).collect();
-            let cluster = applier.rendered_cluster(phase);
+            let judged: Vec<_> = phase
+                .policies
+                .iter()
+                .map(|m| applier.for_oracle(m))
+                .collect();
+            let cluster = applier.cluster_for_oracle(phase);
             let cells: Vec<CellResult> =
-                phase_cells_layered(self.suite, index, &layout, &world, &rendered, &cluster)
+                phase_cells_layered(self.suite, index, &layout, &world, &judged, &cluster)
                     .map_err(|e| Error::Invalid(format!("oracle, phase {}: {e}", phase.name)))?
                     .iter()
-                    .map(|cell| cell.unobserved(self.reproduce(cell)))
+                    .map(|cell| cell.unobserved(self.reproduce(cell, &namespace_map)))
                     .collect();
             let result = self
                 .probe_phase(phase, names, &fixtures, cells, &late)
@@ -157,6 +165,7 @@ impl Runner<'_> {
         Ok(RunReport {
             suite: self.suite.name.clone(),
             run_id: self.run_id.to_owned(),
+            namespaces: namespace_map,
             phases,
         })
     }
@@ -194,13 +203,15 @@ impl Runner<'_> {
         Ok(layout)
     }
 
-    /// The command that repeats a probed cell's probe by hand (empty for a skipped cell or a missing source).
-    fn reproduce(&self, cell: &Cell) -> String {
+    /// The command that repeats a probed cell's probe by hand (empty for a skipped cell or a missing source), in
+    /// the run's namespace of the source (`namespaces`: the suite's -> the run's).
+    fn reproduce(&self, cell: &Cell, namespaces: &NamespaceMap) -> String {
         match (&cell.source, &cell.skipped) {
             (Some(pod), None) => {
+                let namespace = namespaces.get(&pod.namespace).unwrap_or(&pod.namespace);
                 self.options
                     .probe
-                    .reproduce_command(&pod.namespace, &pod.name, &cell.url)
+                    .reproduce_command(namespace, &pod.name, &cell.url)
             }
             _ => String::new(),
         }

@@ -16,6 +16,10 @@ pub struct RunDocument<'a> {
     pub schema: &'static str,
     pub suite: &'a str,
     pub run_id: &'a str,
+    /// The suite's namespaces -> those the run worked in (a run works in namespaces of its own, named after the
+    /// suite's plus the run id; `--use-existing` maps the suite's namespace to the one given). Everything else in
+    /// the document uses the suite's names, except `reproduce`, which names the run's.
+    pub namespaces: &'a std::collections::BTreeMap<String, String>,
     /// The exit code `netreach run` returns for these results.
     pub exit_code: i32,
     pub summary: Summary,
@@ -97,6 +101,7 @@ impl<'a> RunDocument<'a> {
             schema: Self::SCHEMA,
             suite: &assessment.report.suite,
             run_id: &assessment.report.run_id,
+            namespaces: &assessment.report.namespaces,
             exit_code: assessment.summary.exit_code(),
             summary: assessment.summary,
             phases,

@@ -115,6 +115,7 @@ fn run() -> RunReport {
     RunReport {
         suite: "metadata-access".into(),
         run_id: "r1234".into(),
+        namespaces: [("metadata-access".into(), "metadata-access-r1234".into())].into(),
         phases: vec![no_policy, deny],
     }
 }
