@@ -35,8 +35,13 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Check that the chosen cluster answers (exit 0), or say why not (exit 2).
     Ping,
-    /// Delete every namespace and policy any netreach run left behind (only those labelled as netreach's).
-    Cleanup,
+    /// Delete every namespace and policy netreach runs left behind (only those labelled as netreach's), except
+    /// those of runs still alive (their Lease is held).
+    Cleanup {
+        /// Remove this one run (alive or not): its namespaces, policies and Leases.
+        #[arg(long, value_name = "ID")]
+        run_id: Option<String>,
+    },
     /// Run the conformance battery (every suite in a directory, chosen by tags) and write its report.
     Conformance(ConformanceArgs),
     /// Compare two conformance reports: each differing cell classified (implementation-defined, plugin deviation,
@@ -170,6 +175,10 @@ pub struct ConformanceArgs {
     /// Exit 2 instead of warning when cluster-wide policies netreach did not write could change reachability.
     #[arg(long)]
     pub strict: bool,
+    /// Suites run at once, each in namespaces of its own (suites whose hostNetwork servers need the same host port
+    /// wait for each other). 4 keeps a one- or two-node cluster responsive; 1 runs them one after the other.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
     #[command(flatten)]
     pub probe: crate::probe_args::ProbeArgs,
 }

@@ -26,7 +26,9 @@ fn main() {
             Command::Validate(args) => commands::validate::validate(&args),
             Command::Plan(args) => commands::plan::plan(&args),
             Command::Explain(args) => commands::explain::explain(&args),
-            Command::Cleanup => commands::cleanup::cleanup(&cli.cluster).await,
+            Command::Cleanup { run_id } => {
+                commands::cleanup::cleanup(&cli.cluster, run_id.as_deref()).await
+            }
             Command::Ping => commands::ping::ping(&cli.cluster).await,
             Command::Conformance(args) => {
                 commands::conformance::conformance(args, &cli.cluster, cli.quiet).await

@@ -3,8 +3,14 @@
 //! Trial names come from `plan` alone (no cluster, no environment), so `--list` contacts nothing. Each suite with a
 //! trial passing the filter is then run once against the cluster of `KUBECONFIG`, and the trials compare its cells.
 //! Without a cluster every selected trial fails with the reason. A skipped cell is an ignored trial, never a pass.
+//!
+//! Under cargo-nextest (one process per trial, many at once) a suite is still run once per invocation: the first
+//! process that needs it runs it and stores the report under the target directory, keyed by `NEXTEST_RUN_ID`; the
+//! others wait on that file's lock and read it. Runs never collide (each works in namespaces of its own). A cell
+//! the plan already knows is skipped is listed as ignored; one found skipped only at run time fails under nextest,
+//! which would otherwise count it as passed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -25,13 +31,11 @@ fn main() {
     let mut to_run = Vec::new();
     for path in suite_files() {
         match planned_cells(&path) {
-            Ok(names) if args.list => trials.extend(
-                names
-                    .into_iter()
-                    .map(|(name, _, _)| Trial::test(name, || Ok(()))),
-            ),
+            Ok(names) if args.list => trials.extend(names.into_iter().map(|cell| {
+                Trial::test(cell.name, || Ok(())).with_ignored_flag(cell.planned_skip)
+            })),
             Ok(names) => {
-                if names.iter().any(|(name, _, _)| selected(&args, name)) {
+                if names.iter().any(|cell| selected(&args, &cell.name)) {
                     to_run.push((path, names));
                 }
             }
@@ -48,7 +52,14 @@ fn main() {
         .expect("tokio runtime");
     for (path, names) in to_run {
         let report: Result<RunReport, String> = match load_suite(&path) {
-            Ok(suite) => runtime.block_on(run_suite(&suite)),
+            Ok(suite) => match std::env::var("NEXTEST_RUN_ID") {
+                Ok(invocation) if !invocation.is_empty() => {
+                    run_once_per_invocation(&invocation, &suite, || {
+                        runtime.block_on(run_suite(&suite))
+                    })
+                }
+                _ => runtime.block_on(run_suite(&suite)),
+            },
             Err(error) => Err(error.to_string()),
         };
         if let Ok(report) = &report {
@@ -78,13 +89,23 @@ fn main() {
                 .collect(),
             Err(_) => BTreeMap::new(),
         };
-        for (name, phase, key) in names {
+        let planned_skips: BTreeSet<String> = names
+            .iter()
+            .filter(|cell| cell.planned_skip)
+            .map(|cell| cell.name.clone())
+            .collect();
+        for PlannedTrial {
+            name, phase, key, ..
+        } in names
+        {
             let cell = cells.get(&(phase, key)).cloned();
             let run_error = report.as_ref().err().cloned();
-            let ignored = cell
+            let skipped = cell
                 .as_ref()
                 .is_some_and(|c| c.status() == CellStatus::Skipped);
-            let trial = Trial::test(name, move || check(cell, run_error));
+            let trial = Trial::test(name.clone(), move || check(cell, run_error));
+            // nextest runs only trials listed as not ignored, and counts an ignored one it runs as passed.
+            let ignored = skipped && (!under_nextest() || planned_skips.contains(&name));
             trials.push(trial.with_ignored_flag(ignored));
         }
     }
@@ -106,22 +127,77 @@ fn check(cell: Option<CellResult>, run_error: Option<String>) -> Result<(), Fail
     }
 }
 
-/// `(trial name, phase, cell key)` of every cell, from the suite alone laid out as `netreach plan` does: no cluster,
-/// and outside addresses the environment lacks are made up, so the names never depend on where they are listed.
-fn planned_cells(path: &Path) -> Result<Vec<(String, String, CellKey)>, String> {
+/// A trial as the plan names it.
+struct PlannedTrial {
+    name: String,
+    phase: String,
+    key: CellKey,
+    /// Known to be skipped before any run: its source is created in a later phase, or its outside destination has
+    /// no address here.
+    planned_skip: bool,
+}
+
+/// Every cell's trial, from the suite alone laid out as `netreach plan` does: no cluster, and outside addresses the
+/// environment lacks are made up, so the names never depend on where they are listed.
+fn planned_cells(path: &Path) -> Result<Vec<PlannedTrial>, String> {
     let suite: Suite = load_suite_for_planning(path, &|name| std::env::var(name).ok())
         .map_err(|e| e.to_string())?;
     let keys = cell_keys(&suite);
+    let no_address = |to: &str| {
+        let destination = suite.destinations.iter().find(|d| d.name == to);
+        destination.is_some_and(|d| d.skip_reason().is_some())
+    };
     Ok(suite
         .phases
         .iter()
-        .flat_map(|phase| {
-            keys.iter().map(|key| {
-                let name = format!("{}/{}/{key}", suite.name, phase.name);
-                (name, phase.name.clone(), key.clone())
+        .enumerate()
+        .flat_map(|(index, phase)| {
+            let suite = &suite;
+            keys.iter().map(move |key| PlannedTrial {
+                name: format!("{}/{}/{key}", suite.name, phase.name),
+                phase: phase.name.clone(),
+                key: key.clone(),
+                planned_skip: suite.not_created_yet(&key.from, index).is_some()
+                    || no_address(&key.to),
             })
         })
         .collect())
+}
+
+fn under_nextest() -> bool {
+    std::env::var_os("NEXTEST_RUN_ID").is_some_and(|v| !v.is_empty())
+}
+
+/// The suite's result for this nextest invocation: computed by `run` in the first process that asks (holding the
+/// suite's lock file meanwhile), read from the stored report by every other.
+fn run_once_per_invocation(
+    invocation: &str,
+    suite: &Suite,
+    run: impl FnOnce() -> Result<RunReport, String>,
+) -> Result<RunReport, String> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("nextest-suites")
+        .join(invocation);
+    let io = |what: &str, e: std::io::Error| format!("{what} in {}: {e}", dir.display());
+    std::fs::create_dir_all(&dir).map_err(|e| io("creating the shared results directory", e))?;
+    let lock = std::fs::File::create(dir.join(format!("{}.lock", suite.name)))
+        .map_err(|e| io("creating the suite's lock file", e))?;
+    lock.lock()
+        .map_err(|e| io("locking the suite's lock file", e))?;
+    let stored = dir.join(format!("{}.json", suite.name));
+    if let Ok(text) = std::fs::read_to_string(&stored) {
+        eprintln!(
+            "suite {} was run by another test process of this invocation",
+            suite.name
+        );
+        return serde_json::from_str(&text).map_err(|e| format!("{}: {e}", stored.display()));
+    }
+    let result = run();
+    let text = serde_json::to_string(&result).map_err(|e| e.to_string())?;
+    let partial = stored.with_extension("json.partial");
+    std::fs::write(&partial, text).map_err(|e| io("storing the suite's result", e))?;
+    std::fs::rename(&partial, &stored).map_err(|e| io("storing the suite's result", e))?;
+    result
 }
 
 /// The same selection libtest-mimic applies, so suites with no selected trial are not run at all.

@@ -12,6 +12,8 @@ pub enum RunEvent {
     },
     /// Hand-written cells the oracle disagrees with (reported before anything is deployed; not an error).
     Contradictions(Vec<String>),
+    /// The run waits for another one (a host port it needs is in use): what for, and how long at most.
+    Waiting(String),
     Deploying {
         pods: usize,
         servers: usize,

@@ -1,5 +1,6 @@
 //! Removing exactly what a run created: its namespaces and its (cluster) policies (found by the run-id label).
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Namespace;
@@ -9,7 +10,8 @@ use kube::{Api, Client};
 
 use crate::cluster_policies;
 use crate::error::{Error, Result};
-use crate::objects::{MANAGED_BY, run_selector};
+use crate::leases::{delete_expired, live_runs, release_run};
+use crate::objects::{MANAGED_BY, RUN_ID_LABEL, run_selector};
 use crate::policies::delete_policy;
 
 /// Deletes the run's policies (also those in namespaces it did not create) and namespaces, then waits until the
@@ -22,13 +24,42 @@ pub async fn cleanup_run(client: &Client, run_id: &str, wait: Duration) -> Resul
     Ok(())
 }
 
-/// Deletes what any netreach run left behind (`netreach cleanup`): only objects carrying netreach's label.
-/// Returns the namespaces removed.
-pub async fn cleanup_all(client: &Client, wait: Duration) -> Result<Vec<String>> {
-    let selector = ListParams::default().labels(&format!("{}={}", MANAGED_BY.0, MANAGED_BY.1));
+/// What `netreach cleanup` did: the namespaces it removed, and the runs it left alone because they are alive.
+#[derive(Debug, Default)]
+pub struct Cleaned {
+    pub namespaces: Vec<String>,
+    pub live_runs: Vec<String>,
+}
+
+/// Deletes what netreach runs left behind (`netreach cleanup`): only objects carrying netreach's label and a run id,
+/// and none of a run whose Lease is still held (it is running; see `leases`). Expired Leases go too.
+pub async fn cleanup_all(client: &Client, wait: Duration) -> Result<Cleaned> {
+    let live = live_runs(client).await?;
+    let selector = ListParams::default().labels(&finished_runs_selector(&live));
     delete_policies(client, &selector).await?;
     cluster_policies::delete_labelled(client, &selector).await?;
-    delete_namespaces(client, &selector, wait).await
+    let namespaces = delete_namespaces(client, &selector, wait).await?;
+    delete_expired(client).await?;
+    Ok(Cleaned {
+        namespaces,
+        live_runs: live.into_iter().collect(),
+    })
+}
+
+/// Deletes one run's objects and Leases (`netreach cleanup --run-id`), alive or not.
+pub async fn cleanup_one(client: &Client, run_id: &str, wait: Duration) -> Result<()> {
+    cleanup_run(client, run_id, wait).await?;
+    release_run(client, run_id).await
+}
+
+/// Selects netreach's objects of any run but the `live` ones.
+fn finished_runs_selector(live: &BTreeSet<String>) -> String {
+    let mut selector = format!("{}={},{RUN_ID_LABEL}", MANAGED_BY.0, MANAGED_BY.1);
+    if !live.is_empty() {
+        let ids: Vec<&str> = live.iter().map(String::as_str).collect();
+        selector.push_str(&format!(",{RUN_ID_LABEL} notin ({})", ids.join(",")));
+    }
+    selector
 }
 
 async fn delete_policies(client: &Client, selector: &ListParams) -> Result<()> {
@@ -102,5 +133,23 @@ async fn delete_namespaces(
             )));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleanup_selects_every_run_but_the_live_ones() {
+        assert_eq!(
+            finished_runs_selector(&BTreeSet::new()),
+            "app.kubernetes.io/managed-by=netreach,netreach.io/run-id"
+        );
+        let live = BTreeSet::from(["aaaa1111".to_owned(), "bbbb2222".to_owned()]);
+        assert_eq!(
+            finished_runs_selector(&live),
+            "app.kubernetes.io/managed-by=netreach,netreach.io/run-id,netreach.io/run-id notin (aaaa1111,bbbb2222)"
+        );
     }
 }

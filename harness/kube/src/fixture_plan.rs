@@ -25,6 +25,19 @@ pub struct FixturePlan {
     pub services: Vec<Service>,
 }
 
+/// The ports (protocol, number) the suite's hostNetwork servers bind on their nodes (two runs needing one of them
+/// cannot run at once), sorted.
+pub fn host_ports(suite: &Suite) -> Vec<(Protocol, u16)> {
+    let ports = suite.destinations.iter().flat_map(|d| match &d.kind {
+        DestinationKind::Server(server) if server.host_network => {
+            server.ports.iter().map(|p| (p.protocol, p.port)).collect()
+        }
+        _ => Vec::new(),
+    });
+    let ports: std::collections::BTreeSet<(Protocol, u16)> = ports.collect();
+    ports.into_iter().collect()
+}
+
 /// The fixtures' inputs that do not change during a run.
 pub struct FixtureSpec<'a> {
     pub suite: &'a Suite,
@@ -261,6 +274,15 @@ mod tests {
             .collect();
         assert_eq!(late, ["late", "late-in"]);
         assert!(spec.late_pods("before").is_empty());
+    }
+
+    #[test]
+    fn host_ports_are_those_of_host_network_servers() {
+        assert_eq!(
+            host_ports(&suite("suites/metadata-access.yaml")),
+            [(Protocol::Tcp, 32000)]
+        );
+        assert!(host_ports(&suite("suites/conformance/new-pod.yaml")).is_empty());
     }
 
     #[test]

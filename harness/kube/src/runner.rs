@@ -17,7 +17,9 @@ use netreach_core::settle::{NewPod, Next, Settle};
 use netreach_core::suite::{DestinationKind, Phase, Suite};
 
 use crate::error::{Error, Result};
+use crate::fixture_plan::host_ports;
 use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
+use crate::leases::RunLeases;
 use crate::policies::{PolicyApplier, PolicyKey};
 use crate::prober::{ProbeTarget, Probing, probe_until_settled};
 use crate::world::deployed_world;
@@ -28,6 +30,8 @@ pub struct RunOptions {
     pub mode: Mode,
     /// How long fixtures may take to become Ready.
     pub ready_timeout: Duration,
+    /// How long to wait for another run to free a host port this run's hostNetwork servers need.
+    pub host_port_wait: Duration,
     pub probe: ProbeSettings,
 }
 
@@ -38,6 +42,7 @@ impl RunOptions {
             images,
             mode,
             ready_timeout: Duration::from_secs(120),
+            host_port_wait: Duration::from_secs(300),
             probe: ProbeSettings::default(),
         }
     }
@@ -49,6 +54,8 @@ pub struct Runner<'a> {
     pub run_id: &'a str,
     pub options: &'a RunOptions,
     pub sink: &'a dyn EventSink,
+    /// The run's Leases, through which it waits for host ports other runs use (`None`: no coordination).
+    pub leases: Option<&'a RunLeases>,
 }
 
 impl Runner<'_> {
@@ -80,6 +87,13 @@ impl Runner<'_> {
         };
         applier.preflight(self.suite).await?;
 
+        if let Some(leases) = self.leases {
+            let ports = host_ports(self.suite);
+            let waiting = |text: String| self.sink.emit(RunEvent::Waiting(text));
+            leases
+                .take_host_ports(&ports, self.options.host_port_wait, &waiting)
+                .await?;
+        }
         let servers = self
             .suite
             .destinations

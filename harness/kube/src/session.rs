@@ -12,6 +12,7 @@ use netreach_core::suite::Suite;
 
 use crate::cleanup::cleanup_run;
 use crate::error::Error;
+use crate::leases::RunLeases;
 use crate::runner::{RunOptions, Runner};
 
 /// How the run itself ended, before cleanup.
@@ -34,12 +35,18 @@ pub async fn run_session(
     keep: bool,
     interrupt: impl Future<Output = ()>,
 ) -> (Outcome, Option<Error>) {
+    // The run's Lease says it is alive (plain `netreach cleanup` leaves it alone); host ports are taken through it.
+    let leases = match RunLeases::start(client, run_id).await {
+        Ok(leases) => leases,
+        Err(error) => return (Outcome::Failed(error), None),
+    };
     let runner = Runner {
         client: client.clone(),
         suite,
         run_id,
         options,
         sink,
+        leases: Some(&leases),
     };
     let outcome = tokio::select! {
         result = AssertUnwindSafe(runner.run()).catch_unwind() => match result {
@@ -54,13 +61,16 @@ pub async fn run_session(
         () = interrupt => Outcome::Interrupted,
     };
     if keep {
-        return (outcome, None);
+        // Kept fixtures outlive the run; its Leases do not (a kept hostNetwork server still binds its port).
+        return (outcome, leases.release().await.err());
     }
     sink.emit(RunEvent::CleaningUp);
     let started = std::time::Instant::now();
-    let cleanup = cleanup_run(client, run_id, Duration::from_secs(120))
-        .await
-        .err();
+    // The Leases go last: a host port is free once the namespaces (and so the pods binding it) are gone.
+    let cleanup = match cleanup_run(client, run_id, Duration::from_secs(120)).await {
+        Ok(()) => leases.release().await.err(),
+        Err(error) => Some(error),
+    };
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "cleanup done (namespaces gone)"

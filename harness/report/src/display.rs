@@ -117,6 +117,7 @@ impl EventSink for TerminalDisplay {
                     warn(line);
                 }
             }
+            RunEvent::Waiting(text) => self.progress(text),
             RunEvent::Deploying { pods, servers } => self.status(format!(
                 "deploying {pods} source pods and {servers} servers"
             )),

@@ -1,17 +1,44 @@
-//! `netreach conformance`: run every suite of the battery (chosen by tags), one after the other, and write the
-//! report (JSON, schema `netreach.conformance/v1`, and Markdown).
+//! `netreach conformance`: run every suite of the battery (chosen by tags), `--jobs` at once, and write the report
+//! (JSON, schema `netreach.conformance/v1`, and Markdown) in the battery's order, whatever order they finish in.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use futures::StreamExt;
 use netreach_core::baseline::Baseline;
 use netreach_core::conformance::{ReportContext, SuiteRun, build_report, filter_by_tags};
+use netreach_core::events::{EventSink, RunEvent};
 use netreach_core::suite::{Suite, load_suite};
 use netreach_kube::{Mode, Outcome, new_run_id, run_session};
 use netreach_report::reporter::Reporter;
 
 use crate::args::{ClusterArgs, ConformanceArgs};
 use crate::signals::interrupted;
+
+/// The events of one suite among several running at once, as lines on stderr naming the suite.
+struct SuiteLines<'a> {
+    suite: &'a str,
+    quiet: bool,
+}
+
+impl EventSink for SuiteLines<'_> {
+    fn emit(&self, event: RunEvent) {
+        let line = match event {
+            RunEvent::Started { run_id, .. } => format!("run {run_id} started"),
+            RunEvent::Waiting(text) => text,
+            RunEvent::PhaseFinished(phase) => format!(
+                "phase {}: {} cells probed in {:.1}s",
+                phase.name,
+                phase.cells.len(),
+                phase.probe_duration().as_secs_f64()
+            ),
+            _ => return,
+        };
+        if !self.quiet {
+            eprintln!("[{}] {line}", self.suite);
+        }
+    }
+}
 
 /// The battery's suite files: `*.yaml` directly in `dir`, sorted by name.
 pub fn suite_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -63,20 +90,31 @@ pub async fn conformance(
     super::cluster::check_foreign_policies(&connected, &[], args.strict).await?;
     let client = connected.client;
     let cluster = Some(format!("Kubernetes {}", connected.version));
+    let jobs = usize::from(args.jobs).min(suites.len());
+    // One after the other, each phase's table shows as it finishes; at once, one line per suite event (the report
+    // has the tables).
     let reporter = Reporter::new(quiet, crate::outputs::stdout_palette());
-    let mut outcomes = Vec::new();
-    for suite in &suites {
-        let run_id = new_run_id();
-        let (outcome, cleanup_error) = run_session(
-            &client,
-            suite,
-            &run_id,
-            &options,
-            &reporter,
-            false,
-            interrupted(),
-        )
+    let sessions = suites.iter().map(|suite| {
+        let (client, options, reporter) = (&client, &options, &reporter);
+        async move {
+            let run_id = new_run_id();
+            let lines = SuiteLines {
+                suite: &suite.name,
+                quiet,
+            };
+            let sink: &dyn EventSink = if jobs == 1 { reporter } else { &lines };
+            let (outcome, cleanup_error) =
+                run_session(client, suite, &run_id, options, sink, false, interrupted()).await;
+            (suite, run_id, outcome, cleanup_error)
+        }
+    });
+    let finished: Vec<_> = futures::stream::iter(sessions)
+        .buffered(jobs)
+        .collect()
         .await;
+    let mut outcomes = Vec::new();
+    let mut was_interrupted = false;
+    for (suite, run_id, outcome, cleanup_error) in finished {
         let outcome = match outcome {
             Outcome::Finished(report) => match cleanup_error {
                 None => Ok(report),
@@ -88,8 +126,8 @@ pub async fn conformance(
             Outcome::Failed(error) => Err(error.to_string()),
             Outcome::Panicked(message) => Err(format!("internal error (panic): {message}")),
             Outcome::Interrupted => {
-                eprintln!("error: interrupted; the run's namespaces and policies were removed");
-                return Ok(130);
+                was_interrupted = true;
+                continue;
             }
         };
         if let Err(error) = &outcome {
@@ -100,6 +138,10 @@ pub async fn conformance(
             profile: suite.profile,
             outcome,
         });
+    }
+    if was_interrupted {
+        eprintln!("error: interrupted; the runs' namespaces and policies were removed");
+        return Ok(130);
     }
     let report = build_report(
         &outcomes,
