@@ -23,6 +23,7 @@ use crate::leases::RunLeases;
 use crate::policies::{PolicyApplier, PolicyKey};
 use crate::prober::{ProbeTarget, Probing, probe_until_settled};
 use crate::world::deployed_world;
+use tokio::sync::OnceCell;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -54,8 +55,9 @@ pub struct Runner<'a> {
     pub run_id: &'a str,
     pub options: &'a RunOptions,
     pub sink: &'a dyn EventSink,
-    /// The run's Leases, through which it waits for host ports other runs use (`None`: no coordination).
-    pub leases: Option<&'a RunLeases>,
+    /// Where the run's Leases go once taken (after the preflight), for the caller to give back; through them it
+    /// waits for host ports other runs use (`None`: no coordination).
+    pub leases: Option<&'a OnceCell<RunLeases>>,
 }
 
 impl Runner<'_> {
@@ -88,6 +90,10 @@ impl Runner<'_> {
         applier.preflight(self.suite).await?;
 
         if let Some(leases) = self.leases {
+            // The run's Lease says it is alive (plain `netreach cleanup` leaves its objects alone).
+            let leases = leases
+                .get_or_try_init(|| RunLeases::start(&self.client, self.run_id))
+                .await?;
             let ports = host_ports(self.suite);
             let waiting = |text: String| self.sink.emit(RunEvent::Waiting(text));
             leases

@@ -9,10 +9,10 @@ use kube::Client;
 use netreach_core::events::{EventSink, RunEvent};
 use netreach_core::results::RunReport;
 use netreach_core::suite::Suite;
+use tokio::sync::OnceCell;
 
 use crate::cleanup::cleanup_run;
 use crate::error::Error;
-use crate::leases::RunLeases;
 use crate::runner::{RunOptions, Runner};
 
 /// How the run itself ended, before cleanup.
@@ -35,11 +35,8 @@ pub async fn run_session(
     keep: bool,
     interrupt: impl Future<Output = ()>,
 ) -> (Outcome, Option<Error>) {
-    // The run's Lease says it is alive (plain `netreach cleanup` leaves it alone); host ports are taken through it.
-    let leases = match RunLeases::start(client, run_id).await {
-        Ok(leases) => leases,
-        Err(error) => return (Outcome::Failed(error), None),
-    };
+    // Taken by the runner after its preflight (bad input leaves the cluster untouched), given back here.
+    let leases = OnceCell::new();
     let runner = Runner {
         client: client.clone(),
         suite,
@@ -60,15 +57,22 @@ pub async fn run_session(
         },
         () = interrupt => Outcome::Interrupted,
     };
+    let leases = leases.into_inner();
+    let release = async move {
+        match leases {
+            Some(leases) => leases.release().await.err(),
+            None => None,
+        }
+    };
     if keep {
         // Kept fixtures outlive the run; its Leases do not (a kept hostNetwork server still binds its port).
-        return (outcome, leases.release().await.err());
+        return (outcome, release.await);
     }
     sink.emit(RunEvent::CleaningUp);
     let started = std::time::Instant::now();
     // The Leases go last: a host port is free once the namespaces (and so the pods binding it) are gone.
     let cleanup = match cleanup_run(client, run_id, Duration::from_secs(120)).await {
-        Ok(()) => leases.release().await.err(),
+        Ok(()) => release.await,
         Err(error) => Some(error),
     };
     tracing::info!(
