@@ -90,7 +90,20 @@ pub async fn conformance(
     super::cluster::check_foreign_policies(&connected, &[], args.strict).await?;
     let client = connected.client;
     let cluster = Some(format!("Kubernetes {}", connected.version));
-    let jobs = usize::from(args.jobs).min(suites.len());
+    // A ClusterNetworkPolicy is cluster-wide: its subject would cover another run's namespaces (the preflight
+    // refuses that), so a battery with any runs one suite at a time.
+    let cluster_wide = suites
+        .iter()
+        .any(|s| s.phases.iter().any(|p| !p.cluster_policies.is_empty()));
+    let jobs = if cluster_wide && args.jobs > 1 {
+        eprintln!(
+            "note: suites with ClusterNetworkPolicies run one at a time (--jobs {} ignored)",
+            args.jobs
+        );
+        1
+    } else {
+        usize::from(args.jobs).min(suites.len())
+    };
     // One after the other, each phase's table shows as it finishes; at once, one line per suite event (the report
     // has the tables).
     let reporter = Reporter::new(quiet, crate::outputs::stdout_palette());
