@@ -217,4 +217,27 @@ fn profiles_are_chosen_by_name_and_an_unknown_name_lists_the_known_ones() {
         "{}",
         text(&out.stderr)
     );
+    // Under the suite's own profile every table cell must agree, implementation-defined ones included: a run
+    // judges those by the oracle, so a wrong symbol there is only caught here.
+    let (_dir, edited) = seed_copy("metadata-access.yaml", |t| {
+        t.replacen(
+            "      pod1  X        .   .\n",
+            "      pod1  X        X   .\n",
+            1,
+        )
+    });
+    let out = netreach_with(&["validate", &edited], offline);
+    assert!(
+        text(&out.stderr).contains(
+            "phase metadata-deny: pod1->web: the table says X, the oracle says . (implementation-defined: ipblock-matches-pod-ips)"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = netreach_with(&["validate", &edited, "--profile-name", "cilium"], offline);
+    assert!(
+        !text(&out.stderr).contains("contradict"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -383,8 +383,12 @@ pub fn plan_suite(suite: &Suite) -> Result<Vec<PhasePlan>, OracleError> {
         .collect()
 }
 
-/// Hand-written cells the oracle contradicts, leaving out implementation-defined ones: `phase: from->to: ...`.
-pub fn contradictions(plans: &[PhasePlan]) -> Vec<String> {
+/// Hand-written cells the oracle contradicts in `plans` (the suite's plan): `phase: from->to: ...`. Under the
+/// profile the tables were written for, every cell counts; under another one (`--profile-name`), implementation-defined
+/// cells are left out, since there a table's symbol is only its author's plugin's choice (and a run expects the
+/// oracle's verdict: [`crate::matrix::expectation`]).
+pub fn contradictions(suite: &Suite, plans: &[PhasePlan]) -> Vec<String> {
+    let own_profile = suite.profile == suite.tables_profile;
     plans
         .iter()
         .flat_map(|phase| {
@@ -393,10 +397,15 @@ pub fn contradictions(plans: &[PhasePlan]) -> Vec<String> {
                 .iter()
                 .filter_map(move |cell| match (cell.table, cell.expected) {
                     (Some(table), Some(oracle))
-                        if table != oracle && !cell.implementation_defined =>
+                        if table != oracle && (own_profile || !cell.implementation_defined) =>
                     {
+                        let switches = if cell.implementation_defined {
+                            format!(" (implementation-defined: {})", cell.switches.join(", "))
+                        } else {
+                            String::new()
+                        };
                         Some(format!(
-                            "phase {}: {}->{}: the table says {}, the oracle says {}",
+                            "phase {}: {}->{}: the table says {}, the oracle says {}{switches}",
                             phase.name,
                             cell.from,
                             cell.to,

@@ -207,7 +207,7 @@ fn the_battery_plans_with_no_cluster_and_agrees_with_its_tables() {
         );
         let plans = plan_suite(&suite).unwrap();
         assert_eq!(
-            contradictions(&plans),
+            contradictions(&suite, &plans),
             Vec::<String>::new(),
             "{}",
             path.display()

@@ -57,7 +57,11 @@ fn the_oracle_agrees_with_every_cell_of_upstreams_tables() {
     for port in [80, 81] {
         let suite = load(&format!("upstream-{port}-tables"));
         let plans = plan_suite(&suite).unwrap();
-        assert_eq!(contradictions(&plans), Vec::<String>::new(), "port {port}");
+        assert_eq!(
+            contradictions(&suite, &plans),
+            Vec::<String>::new(),
+            "port {port}"
+        );
         let mut denied = 0;
         for plan in &plans {
             for cell in &plan.cells {

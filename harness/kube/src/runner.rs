@@ -64,7 +64,7 @@ impl Runner<'_> {
     /// Runs every phase. The caller cleans up (also after an error or Ctrl-C) with [`crate::cleanup_run`].
     pub async fn run(&self) -> Result<RunReport> {
         let plans = plan_suite(self.suite).map_err(|e| Error::Invalid(format!("oracle: {e}")))?;
-        let contradicted = contradictions(&plans);
+        let contradicted = contradictions(self.suite, &plans);
         self.sink.emit(RunEvent::Started {
             suite: self.suite.name.clone(),
             run_id: self.run_id.to_owned(),

@@ -3,13 +3,19 @@
 use std::io::{self, Write};
 
 use netreach_core::oracle::Profile;
-use netreach_core::plan::{PhasePlan, contradictions};
+use netreach_core::plan::PhasePlan;
 use serde::Serialize;
 
 use crate::grid::{column_label, grid, ordered_unique, policies_label};
 
-/// Expected tables, `*` marking implementation-defined cells, then any contradiction with hand-written tables.
-pub fn write_plan<W: Write>(out: &mut W, suite: &str, plans: &[PhasePlan]) -> io::Result<()> {
+/// Expected tables, `*` marking implementation-defined cells, then the contradictions with hand-written tables
+/// (`netreach_core::plan::contradictions`).
+pub fn write_plan<W: Write>(
+    out: &mut W,
+    suite: &str,
+    plans: &[PhasePlan],
+    contradicted: &[String],
+) -> io::Result<()> {
     writeln!(
         out,
         "plan for suite {suite} (computed by the oracle; no cluster contacted)"
@@ -59,7 +65,6 @@ pub fn write_plan<W: Write>(out: &mut W, suite: &str, plans: &[PhasePlan]) -> io
         out,
         "  . allowed  X denied  - skipped  * implementation-defined (depends on the profile)"
     )?;
-    let contradicted = contradictions(plans);
     if !contradicted.is_empty() {
         writeln!(out, "\nthe hand-written tables contradict the oracle:")?;
         for line in contradicted {
@@ -82,13 +87,18 @@ pub struct PlanDocument<'a> {
 impl<'a> PlanDocument<'a> {
     pub const SCHEMA: &'static str = "netreach.plan/v1";
 
-    pub fn new(suite: &'a str, profile: Profile, phases: &'a [PhasePlan]) -> Self {
+    pub fn new(
+        suite: &'a str,
+        profile: Profile,
+        phases: &'a [PhasePlan],
+        contradictions: Vec<String>,
+    ) -> Self {
         Self {
             schema: Self::SCHEMA,
             suite,
             profile,
             phases,
-            contradictions: contradictions(phases),
+            contradictions,
         }
     }
 }

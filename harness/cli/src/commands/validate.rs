@@ -11,7 +11,7 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<i32> {
     let path = &args.suite;
     let suite = load_for_planning(path, &args.profile)?;
     let plans = plan_suite(&suite)?;
-    for line in contradiction_warning(&contradictions(&plans)) {
+    for line in contradiction_warning(&contradictions(&suite, &plans)) {
         eprintln!("{line}");
     }
     let cells: usize = suite.pods.len() * suite.destinations.len();

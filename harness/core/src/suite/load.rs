@@ -132,6 +132,7 @@ impl Loader<'_> {
             placeholders,
             phases,
             profile: spec.profile,
+            tables_profile: spec.profile,
             tags: suite_tags,
         })
     }

@@ -22,8 +22,11 @@ pub struct Suite {
     pub destinations: Vec<Destination>,
     pub placeholders: Vec<Placeholder>,
     pub phases: Vec<Phase>,
-    /// Implementation-defined choices the oracle assumes for this suite's cluster.
+    /// Implementation-defined choices the oracle assumes for this suite's cluster (the suite's own, unless
+    /// `--profile-name`/`--profile` chose others).
     pub profile: Profile,
+    /// The suite's own `profile`: the choices its hand-written tables were written for.
+    pub tables_profile: Profile,
     /// The suite's own tags (each phase's `tags` include them).
     pub tags: Vec<String>,
 }
