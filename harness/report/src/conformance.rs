@@ -366,7 +366,7 @@ fn chose_word(value: Option<bool>) -> &'static str {
 }
 
 /// The heading of a group of differing cells of one class: what explains them.
-fn group_heading(classification: &Classification, sides: (&Side, &Side)) -> String {
+fn group_heading(classification: &Classification) -> String {
     match classification {
         Classification::ImplementationDefined {
             switches,
@@ -387,7 +387,6 @@ fn group_heading(classification: &Classification, sides: (&Side, &Side)) -> Stri
             .collect::<Vec<_>>()
             .join("; "),
         Classification::NotComparable { reason } | Classification::Unexplained { reason } => {
-            let _ = sides;
             reason.clone()
         }
     }
@@ -448,7 +447,7 @@ pub fn comparison_text(cmp: &Comparison) -> String {
         let _ = writeln!(out, "\n{class} ({}):", plural(in_class.len(), "cell"));
         let mut groups: Vec<(String, Vec<&CellDiff>)> = Vec::new();
         for diff in in_class {
-            let heading = group_heading(&diff.classification, (&cmp.a, &cmp.b));
+            let heading = group_heading(&diff.classification);
             match groups.iter_mut().find(|(h, _)| *h == heading) {
                 Some((_, members)) => members.push(diff),
                 None => groups.push((heading, vec![diff])),
