@@ -328,8 +328,9 @@ pub struct Cell {
     pub skipped: Option<String>,
     /// The suite's hand-written expectation, when the phase has a table.
     pub table: Option<Reach>,
-    /// What the cell is judged against ([`expectation`]): the phase's table when it has one (the oracle's verdict
-    /// on an implementation-defined cell), else the oracle's verdict.
+    /// What the cell is judged against ([`expectation`]): the phase's table when it has one (under another profile
+    /// than the tables', the oracle's verdict on an implementation-defined cell the table got right), else the
+    /// oracle's verdict.
     pub expected: Option<Reach>,
     /// The oracle's verdict, when the cell is probed and its source stands in the world.
     pub oracle: Option<OracleCell>,
@@ -478,25 +479,52 @@ pub fn phase_cells_layered(
             .into_iter()
             .map(|cell| (cell.key.clone(), cell))
             .collect();
+    // Under another profile than the tables', what the oracle says under the tables' own tells a symbol that is only
+    // the author's plugin's choice from one that contradicts the policy.
+    let as_written: BTreeMap<CellKey, Reach> = match phase.expectation {
+        Expectation::Table(_) if suite.profile != suite.tables_profile => oracle_cells_layered(
+            world,
+            policies,
+            cluster_policies,
+            suite.tables_profile,
+            &routes,
+        )?
+        .into_iter()
+        .map(|cell| (cell.key, cell.expected))
+        .collect(),
+        _ => BTreeMap::new(),
+    };
     for cell in &mut cells {
         cell.oracle = judged.remove(&cell.key);
-        cell.expected = expectation(&phase.expectation, cell.table, cell.oracle.as_ref());
+        cell.expected = expectation(
+            &phase.expectation,
+            cell.table,
+            cell.oracle.as_ref(),
+            as_written.get(&cell.key).copied(),
+        );
     }
     Ok(cells)
 }
 
-/// What a cell is judged against, the one rule for `run`, `conformance` and the cargo-test harness (and what `plan`
-/// shows): the oracle's verdict in an `expect: oracle` phase; in a table phase the table's symbol, except on a cell
-/// a profile switch decides, where the symbol is only what the table author's plugin chose and the oracle's verdict
-/// under the profile in force (`plan`'s `X*`) is expected instead.
+/// What a cell is judged against, the one rule for `run`, `conformance` and the cargo-test harness: the oracle's
+/// verdict in an `expect: oracle` phase; in a table phase the table's symbol — except, when the profile in force is
+/// not the one the tables were written for, on a cell a profile switch decides whose symbol is the oracle's verdict
+/// under the tables' profile (`as_written`): that symbol is only the author's plugin's choice, and the oracle's verdict
+/// under the profile in force (`plan`'s `X*`) is expected instead. A symbol that contradicts the policy as written
+/// stays the expectation under any profile.
 pub fn expectation(
     kind: &Expectation,
     table: Option<Reach>,
     oracle: Option<&OracleCell>,
+    as_written: Option<Reach>,
 ) -> Option<Reach> {
     match (kind, oracle) {
         (Expectation::Oracle, oracle) => oracle.map(|o| o.expected),
-        (Expectation::Table(_), Some(o)) if !o.implementation_defined.is_empty() => {
+        (Expectation::Table(_), Some(o))
+            if !o.implementation_defined.is_empty()
+                && as_written.is_some()
+                && as_written == table =>
+        {
             Some(o.expected)
         }
         (Expectation::Table(_), _) => table,

@@ -328,3 +328,69 @@ fn an_unresolved_name_is_a_denial_only_when_dns_egress_is_denied() {
     let refused = Observation::from_curl(7, 0, "");
     assert_eq!(refused.clone().given_dns(Some(Reach::Allow)), refused);
 }
+
+/// Issue 13: the profile replaces a table's symbol only where the symbol is the oracle's own verdict under the profile
+/// the table was written for. Under that profile the table is the expectation, so the seed's broken policy (its
+/// `except` removed: every pod reaches the metadata server on a plugin whose ipBlocks match the node) still fails;
+/// under another profile a symbol that contradicts the policy as written stays the expectation too.
+#[test]
+fn a_table_symbol_that_contradicts_the_policy_stays_the_expectation() {
+    use netreach_core::cell::{CellStatus, DenyKind};
+    use netreach_core::named_profile::NamedProfile;
+
+    let mut suite = load("suites/metadata-access.yaml", &no_env);
+    for phase in &mut suite.phases {
+        for manifest in &mut phase.policies {
+            for rule in manifest
+                .policy
+                .spec
+                .as_mut()
+                .and_then(|s| s.egress.as_mut())
+                .into_iter()
+                .flatten()
+            {
+                for peer in rule.to.iter_mut().flatten() {
+                    if let Some(block) = peer.ip_block.as_mut() {
+                        block.except = None;
+                    }
+                }
+            }
+        }
+    }
+    let observe = |cell: &Cell, observed: Observation| {
+        let mut result = cell.unobserved(String::new());
+        result.observed = observed;
+        result.status()
+    };
+    let allowed = Observation::Allowed { http_status: 200 };
+    let dropped = Observation::Denied {
+        kind: DenyKind::Timeout,
+        curl_exit: 28,
+        evidence: None,
+    };
+    let phase = cells(&suite, 1);
+    let metadata = phase.iter().find(|c| c.key.to == "metadata").unwrap();
+    let oracle = metadata.oracle.as_ref().unwrap();
+    assert_eq!(
+        (metadata.table, oracle.expected),
+        (Some(Reach::Deny), Reach::Allow)
+    );
+    assert_eq!(oracle.implementation_defined, ["ipblock-matches-node-ips"]);
+    assert_eq!(metadata.expected, Some(Reach::Deny));
+    assert_eq!(observe(metadata, allowed.clone()), CellStatus::Fail);
+
+    suite.profile = NamedProfile::builtin("cilium").unwrap().profile();
+    let phase = cells(&suite, 1);
+    let metadata = phase.iter().find(|c| c.key.to == "metadata").unwrap();
+    assert_eq!(metadata.expected, Some(Reach::Deny));
+    assert_eq!(observe(metadata, dropped), CellStatus::Pass);
+    // A Cilium whose ipBlocks match nodes after all is caught by the table.
+    suite.profile = suite.profile.with(
+        netreach_core::oracle::ProfileSwitch::IpblockMatchesNodeIps,
+        true,
+    );
+    let phase = cells(&suite, 1);
+    let metadata = phase.iter().find(|c| c.key.to == "metadata").unwrap();
+    assert_eq!(metadata.expected, Some(Reach::Deny));
+    assert_eq!(observe(metadata, allowed), CellStatus::Fail);
+}
