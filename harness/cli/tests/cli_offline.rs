@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{netreach_with, seed_copy, text};
+use support::{expect_exit, netreach_with, seed_copy, text};
 
 /// No cluster: a kubeconfig that does not exist, and no outside addresses.
 fn offline(command: &mut std::process::Command) {
@@ -239,5 +239,33 @@ fn profiles_are_chosen_by_name_and_an_unknown_name_lists_the_known_ones() {
         !text(&out.stderr).contains("contradict"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+/// Issue 12: `explain` of a Service cell says the Service and, by name, the DNS egress first.
+#[test]
+fn explain_of_a_service_by_name_says_dns_then_the_backend() {
+    let suite = "suites/conformance/services.yaml";
+    let args = [
+        "explain",
+        "--phase",
+        "dns-egress",
+        "--from",
+        "nodns",
+        "--to",
+        "allowed-name",
+        suite,
+    ];
+    let (stdout, _) = expect_exit(&netreach_with(&args, offline), 0);
+    assert!(
+        stdout.contains(
+            "resolving allowed.nrc-svc-web.svc.cluster.local. needs DNS egress: \
+             nrc-svc/nodns -> kube-system/coredns 53/UDP: denied"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("then through Service nrc-svc-web/allowed (10.96.0.100)"),
+        "{stdout}"
     );
 }

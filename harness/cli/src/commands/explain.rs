@@ -1,6 +1,7 @@
 //! `netreach explain`: the oracle's reasoning for one cell of one phase, in plain words.
 
 use anyhow::{Context, bail};
+use netreach_core::matrix::phase_cells_layered;
 use netreach_core::oracle::{Oracle, Traffic};
 use netreach_core::plan::{resolved_cluster_policies, resolved_policies, synthetic_deployment};
 use netreach_core::world::Protocol;
@@ -38,6 +39,31 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
     };
     let policies = resolved_policies(phase, &deployment.placeholders);
     let cluster = resolved_cluster_policies(phase, &deployment.placeholders);
+    println!(
+        "phase {} of suite {} (addresses made up for planning)",
+        phase.name, suite.name
+    );
+    if to.service.is_some() {
+        // Through a Service (and, by name, DNS first): the matrix's cell says all of it.
+        let index = suite.phases.iter().position(|p| p.name == phase.name);
+        let cells = phase_cells_layered(
+            &suite,
+            index.unwrap_or_default(),
+            &deployment.layout,
+            &deployment.world,
+            &policies,
+            &cluster,
+        )?;
+        let cell = cells.into_iter().find(|c| {
+            c.key.from == args.from
+                && c.key.to == args.to
+                && args.port.is_none_or(|port| port == c.key.port)
+        });
+        if let Some(oracle) = cell.and_then(|c| c.oracle) {
+            println!("{}", oracle.explanation);
+            return Ok(0);
+        }
+    }
     let oracle = Oracle::layered(&deployment.world, &policies, &cluster, suite.profile)?;
     let traffic = Traffic {
         from: from.pod.clone(),
@@ -45,10 +71,6 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
         port: args.port.unwrap_or(to.port),
         protocol: Protocol::Tcp,
     };
-    println!(
-        "phase {} of suite {} (addresses made up for planning)",
-        phase.name, suite.name
-    );
     print!("{}", oracle.explain(&traffic)?);
     Ok(0)
 }
