@@ -33,6 +33,13 @@ impl Endpoint<'_> {
             Self::Address { ip, .. } => *ip,
         }
     }
+
+    /// Whether this end is a node's address (a hostNetwork pod's IP is one).
+    pub(crate) fn is_node_address(&self) -> bool {
+        match self {
+            Self::Pod { node_ip, .. } | Self::Address { node_ip, .. } => *node_ip,
+        }
+    }
 }
 
 /// Which namespaces a selector peer looks in.

@@ -203,18 +203,13 @@ impl ClusterPeer {
                 if !nets.iter().any(|net| net.contains(&ip)) {
                     return Err(ClusterPeerMiss::OutsideNetworks);
                 }
-                match endpoint {
-                    Endpoint::Pod { node_ip: true, .. }
-                    | Endpoint::Address { node_ip: true, .. } => {
-                        consulted.mark(ProfileSwitch::NetworksMatchNodeIps);
-                        if profile.networks_match_node_ips {
-                            Ok(())
-                        } else {
-                            Err(ClusterPeerMiss::NodeIpNotMatched)
-                        }
+                if endpoint.is_node_address() {
+                    consulted.mark(ProfileSwitch::NetworksMatchNodeIps);
+                    if !profile.networks_match_node_ips {
+                        return Err(ClusterPeerMiss::NodeIpNotMatched);
                     }
-                    _ => Ok(()),
                 }
+                Ok(())
             }
             (Self::Nodes { addresses, .. }, endpoint) => {
                 if addresses.contains(&endpoint.ip()) {
