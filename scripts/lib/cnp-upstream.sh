@@ -4,7 +4,12 @@
 
 # The release Cilium v1.20.2 is built against (its go.mod requires sigs.k8s.io/network-policy-api v0.2.0).
 NETWORK_POLICY_API_VERSION=${NETWORK_POLICY_API_VERSION:-v0.2.0}
-CNP_CONFORMANCE_BIN_DIR=$NETREACH_CACHE/bin/cnp-conformance-$NETWORK_POLICY_API_VERSION
+# Keyed by the release and by netreach's entry point and build steps (a change to either is a new build).
+cnp_conformance_bin_dir() { # repo-root
+  local key
+  key=$(cat "$1/tools/cnp-conformance/conformance_test.go" "$1/scripts/lib/cnp-upstream.sh" | sha256sum | cut -c1-12)
+  echo "$NETREACH_CACHE/bin/cnp-conformance-$NETWORK_POLICY_API_VERSION-$key"
+}
 
 # Whether this kernel can open SCTP sockets (upstream's base pods serve SCTP with `agnhost porter`).
 kernel_has_sctp() { [ -d /proc/sys/net/sctp ]; }
@@ -22,7 +27,16 @@ _without_sctp_servers() { # in out
   ! grep -q SERVE_SCTP_PORT_ "$2" || die "could not take the SCTP servers out of $1"
 }
 
+# The base manifests for a one-node cluster: upstream's hostNetwork StatefulSet (centaur, 2 replicas serving the
+# same host ports) as ordinary pods listening on their pod IP, so both replicas run; only the node-peer tests use
+# it, and they are skipped there.
+_one_node_variant() { # in out
+  sed -e '/^      hostNetwork: true$/d' -e 's/fieldPath: status.hostIP$/fieldPath: status.podIP/' "$1" >"$2"
+  ! grep -qE 'hostNetwork: true|status.hostIP' "$2" || die "could not make the one-node variant of $1"
+}
+
 build_cnp_conformance() { # repo-root
+  CNP_CONFORMANCE_BIN_DIR=$(cnp_conformance_bin_dir "$1")
   [ -f "$CNP_CONFORMANCE_BIN_DIR/.complete" ] && return 0
   log "building network-policy-api $NETWORK_POLICY_API_VERSION's conformance tests"
   local work=$NETREACH_CACHE/work/cnp-conformance-$NETWORK_POLICY_API_VERSION src t0=$SECONDS
@@ -40,6 +54,7 @@ build_cnp_conformance() { # repo-root
     _without_sctp_servers "$src/conformance/base/manifests.yaml" "$work/base/manifests.yaml"
     echo "built without upstream's SCTP servers: this kernel has no SCTP (CONFIG_IP_SCTP unset)" >"$work/out/no-sctp"
   fi
+  _one_node_variant "$work/base/manifests.yaml" "$work/base/manifests-one-node.yaml"
   cp "$1/tools/cnp-conformance/conformance_test.go" "$work/"
   (
     cd "$work"
