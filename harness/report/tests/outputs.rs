@@ -315,3 +315,86 @@ fn the_reporter_writes_every_chosen_file_from_the_same_assessed_run() {
         "{error}"
     );
 }
+
+/// Issue 13: `compare`'s text groups the differing cells by what explains them, names each switch with both sides'
+/// choices and each plugin with its baseline's evidence, and says explicitly when nothing is unexplained.
+#[test]
+fn compare_text_groups_differences_by_class() {
+    use netreach_core::compare::{
+        CellDiff, CellState, Classification, Comparison, Deviation, SCHEMA, Side,
+    };
+    use netreach_core::verdict::Status;
+
+    let side = |report: &str, plugin: &str, profile: &str| Side {
+        report: report.into(),
+        plugin: Some(plugin.into()),
+        profile_name: Some(profile.into()),
+        profile_overrides: None,
+    };
+    let state = |status, observed: &str| {
+        Some(CellState {
+            status,
+            observed: observed.into(),
+        })
+    };
+    let diff = |cell: &str, a, b, classification| CellDiff {
+        suite: "s".into(),
+        phase: "p".into(),
+        cell: cell.into(),
+        a,
+        b,
+        classification,
+    };
+    let comparison = Comparison {
+        schema: SCHEMA,
+        a: side("kr.json", "kube-router v2.1.0", "kube-router"),
+        b: side("cilium.json", "cilium v1.20.2", "cilium"),
+        identical: 5,
+        differences: vec![
+            diff(
+                "client->web:8080",
+                state(Status::Pass, "."),
+                state(Status::Pass, "X"),
+                Classification::ImplementationDefined {
+                    switches: vec!["ipblock-matches-pod-ips".into()],
+                    a_chose: Some(true),
+                    b_chose: Some(false),
+                },
+            ),
+            diff(
+                "client->srv:7070",
+                state(Status::KnownDeviation, "X"),
+                state(Status::Pass, "."),
+                Classification::PluginDeviation {
+                    deviations: vec![Deviation {
+                        side: "a",
+                        plugin: "kube-router v2.1.0".into(),
+                        evidence: "kube-router#1036".into(),
+                    }],
+                },
+            ),
+        ],
+        classes: [
+            ("implementation-defined".to_owned(), 1),
+            ("plugin deviation".to_owned(), 1),
+        ]
+        .into_iter()
+        .collect(),
+        choices: Default::default(),
+        by_tag: Default::default(),
+    };
+    let text = netreach_report::conformance::comparison_text(&comparison);
+    for line in [
+        "2 cells differ (5 identical); A = kr.json (kube-router v2.1.0, profile kube-router), B = cilium.json (cilium v1.20.2, profile cilium)",
+        "  by class: 1 implementation-defined, 1 plugin deviation",
+        "implementation-defined (1 cell):",
+        "  ipblock-matches-pod-ips: A chose true, B chose false (1 cell):",
+        "    s/p/client->web:8080: A pass (observed .) | B pass (observed X)",
+        "plugin deviation (1 cell):",
+        "  kube-router v2.1.0 (A), baseline: kube-router#1036 (1 cell):",
+        "    s/p/client->srv:7070: A known deviation (observed X) | B pass (observed .)",
+        "unexplained (netreach bug candidates): none",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    }
+}
