@@ -190,7 +190,9 @@ fn run_once_per_invocation(
             "suite {} was run by another test process of this invocation",
             suite.name
         );
-        return serde_json::from_str(&text).map_err(|e| format!("{}: {e}", stored.display()));
+        let stored: Result<RunReport, String> =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", stored.display()))?;
+        return stored;
     }
     let result = run();
     let text = serde_json::to_string(&result).map_err(|e| e.to_string())?;
