@@ -1,4 +1,4 @@
-//! Coordination between runs through Leases (coordination.k8s.io) in netreach's namespace `netreach-leases`: one
+//! Coordination between runs through Leases (coordination.k8s.io) in the shared namespace `netreach-leases`: one
 //! per run saying it is alive, and one per host port its hostNetwork servers bind, so runs needing the same port wait
 //! for each other. A run renews its Leases every few seconds; one not renewed for [`DURATION_SECONDS`] is free.
 
@@ -20,6 +20,8 @@ use crate::objects::MANAGED_BY;
 
 /// The namespace of every Lease netreach holds (created on first use; `cleanup` never deletes it).
 pub const LEASE_NAMESPACE: &str = "netreach-leases";
+/// The label of the Lease namespace (with value `netreach`).
+const PART_OF: &str = "app.kubernetes.io/part-of";
 /// How long a Lease stays held without renewal.
 pub const DURATION_SECONDS: i32 = 30;
 /// How often a run renews its Leases.
@@ -301,8 +303,9 @@ async fn renew_forever(api: Api<Lease>, run_id: String, held: Arc<Mutex<BTreeSet
     }
 }
 
-/// Creates `netreach-leases` when missing. It carries netreach's label but no run id, so no run's cleanup
-/// deletes it.
+/// Creates `netreach-leases` when missing. It is shared by every run and outlives them: labelled
+/// `app.kubernetes.io/part-of=netreach`, not with the managed-by label of a run's objects, so no cleanup selects it and
+/// it is not counted among a run's leftovers.
 async fn ensure_namespace(client: &Client) -> Result<()> {
     let api: Api<Namespace> = Api::all(client.clone());
     if api
@@ -316,7 +319,7 @@ async fn ensure_namespace(client: &Client) -> Result<()> {
     let namespace = Namespace {
         metadata: ObjectMeta {
             name: Some(LEASE_NAMESPACE.to_owned()),
-            labels: Some([(MANAGED_BY.0.to_owned(), MANAGED_BY.1.to_owned())].into()),
+            labels: Some([(PART_OF.to_owned(), MANAGED_BY.1.to_owned())].into()),
             ..Default::default()
         },
         ..Default::default()
