@@ -26,7 +26,8 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = ViewArg::Compact)]
     pub view: ViewArg,
     /// Known, accepted deviations (YAML list of {suite, phase, from, to, port, observed, reason}): such cells
-    /// are reported as known and do not fail the run; entries that no longer deviate are reported as stale.
+    /// are reported as known and do not fail the run; entries that no longer deviate are reported as stale. A cell
+    /// observed as its entry says is confirmed once more instead of retried until the settle timeout.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Write a baseline listing every failing cell of this run (keeping the reasons of --baseline's entries).

@@ -1,5 +1,6 @@
 //! The baseline file: known, accepted deviations of a plugin (`run --baseline`, `conformance --baseline`), as YAML.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::cell::{CellKey, CellStatus, Reach};
@@ -143,6 +144,15 @@ impl Baseline {
         })
     }
 
+    /// The deviations this baseline accepts in one phase of one suite, by cell (what the settle machine is given).
+    pub fn phase_deviations(&self, suite: &str, phase: &str) -> BTreeMap<CellKey, Reach> {
+        self.entries
+            .iter()
+            .filter(|e| e.suite == suite && e.phase == phase)
+            .map(|e| (e.key(), e.observed))
+            .collect()
+    }
+
     /// The YAML text `--write-baseline` writes: a header comment, then one flow mapping per entry.
     pub fn to_yaml(&self) -> String {
         let mut out = String::from(
@@ -199,6 +209,19 @@ mod tests {
             observed: Reach::Allow,
             reason: "kube-router: \"node IP\" hole, see #12".into(),
         }
+    }
+
+    #[test]
+    fn phase_deviations_are_the_entries_of_that_suite_and_phase() {
+        let mut other_phase = entry();
+        other_phase.phase = "other".into();
+        let mut other_suite = entry();
+        other_suite.suite = "other".into();
+        let baseline = Baseline {
+            entries: vec![entry(), other_phase, other_suite],
+        };
+        let known = baseline.phase_deviations("metadata-access", "metadata-deny");
+        assert_eq!(known, BTreeMap::from([(entry().key(), Reach::Allow)]));
     }
 
     #[test]

@@ -8,11 +8,17 @@
 //!
 //! Times are durations since probing of the phase started: right after its policies were applied (and after the
 //! pods it creates are Ready).
+//!
+//! A known deviation (a baseline entry: this cell is observed allow, or deny, on this enforcer) decides its cell
+//! when it is observed, instead of probing it again until the settle timeout; the confirmation round always
+//! re-probes such a cell, so the deviation stands only if it is still observed after every other cell of the phase
+//! settled (and no sooner than the confirmation time). What is not checked then: whether the enforcer would have
+//! become right later within the settle timeout.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::cell::{CellKey, CellResult, Observation};
+use crate::cell::{CellKey, CellResult, Observation, Reach};
 
 /// The timing rules of a phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +59,10 @@ pub struct Settle {
     cells: Vec<CellResult>,
     index: BTreeMap<CellKey, usize>,
     new_pods: BTreeMap<String, NewPod>,
+    /// The known deviation of a cell: what it is accepted to be observed instead of its expectation.
+    known: BTreeMap<CellKey, Reach>,
+    /// The cells (by index) last decided by their known deviation.
+    decided_known: BTreeSet<usize>,
 }
 
 impl Settle {
@@ -76,7 +86,16 @@ impl Settle {
             cells,
             index,
             new_pods,
+            known: BTreeMap::new(),
+            decided_known: BTreeSet::new(),
         }
+    }
+
+    /// The phase's known deviations (from a baseline): a cell observed as its entry says is decided, then
+    /// confirmed once more in the confirmation round.
+    pub fn with_known_deviations(mut self, known: BTreeMap<CellKey, Reach>) -> Self {
+        self.known = known;
+        self
     }
 
     pub fn timing(&self) -> Timing {
@@ -121,6 +140,11 @@ impl Settle {
             return Next::Decided;
         }
         let matches = observation.reach().is_some() && observation.reach() == cell.expected;
+        let known = !matches
+            && observation
+                .reach()
+                .is_some_and(|reach| self.known.get(key) == Some(&reach));
+        self.decided_known.remove(&i);
         if let Some(pod) = new_pod.filter(|_| first_of_new_pod) {
             cell.first_probe_after = Some(pod.created_before + at);
             if !matches {
@@ -133,6 +157,11 @@ impl Settle {
         if matches {
             // The first match of the run of matches that ends the cell: a confirmation that upholds it keeps it.
             cell.settled_after.get_or_insert(at);
+            Next::Decided
+        } else if known {
+            // Not a settle time (the cell never matched its expectation); the confirmation round re-probes it.
+            cell.settled_after = None;
+            self.decided_known.insert(i);
             Next::Decided
         } else {
             cell.settled_after = None;
@@ -149,13 +178,20 @@ impl Settle {
         }
     }
 
-    /// The confirmation round: at `confirm_after` at the earliest, the cells that matched sooner than that.
+    /// The confirmation round: at `confirm_after` at the earliest, the cells that matched sooner than that, and
+    /// every cell decided by its known deviation.
     pub fn confirmation(&self) -> (Duration, Vec<&CellResult>) {
         let after = self.timing.confirm_after;
         let cells = self
-            .to_probe()
-            .into_iter()
-            .filter(|c| c.settled_after.is_some_and(|t| t < after))
+            .cells
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                !matches!(c.observed, Observation::Skipped { .. })
+                    && (c.settled_after.is_some_and(|t| t < after)
+                        || self.decided_known.contains(i))
+            })
+            .map(|(_, c)| c)
             .collect();
         (after, cells)
     }
@@ -360,5 +396,89 @@ mod tests {
         // A later mismatch is retried: only the first probe decides on its own.
         assert_eq!(s.observe(&k, allowed(), ms(1200)), Next::Retry(ms(500)));
         assert_eq!(s.cell(&k).unwrap().first_probe_after, Some(ms(2300)));
+    }
+
+    fn known_allow(from: &str, to: &str) -> BTreeMap<CellKey, Reach> {
+        BTreeMap::from([(key(from, to), Reach::Allow)])
+    }
+
+    #[test]
+    fn a_known_deviation_decides_its_cell_without_a_settle_time() {
+        let mut s =
+            settle(vec![cell("a", "x", Reach::Deny)]).with_known_deviations(known_allow("a", "x"));
+        let k = key("a", "x");
+        assert_eq!(s.observe(&k, allowed(), ms(300)), Next::Decided);
+        let c = s.cell(&k).unwrap();
+        assert_eq!((c.observed.clone(), c.settled_after), (allowed(), None));
+    }
+
+    #[test]
+    fn a_known_deviation_is_confirmed_even_when_first_seen_after_confirm_after() {
+        let mut s = settle(vec![
+            cell("a", "x", Reach::Deny),
+            cell("a", "late", Reach::Deny),
+        ])
+        .with_known_deviations(known_allow("a", "x"));
+        s.observe(&key("a", "x"), allowed(), ms(1500));
+        s.observe(&key("a", "late"), denied(), ms(1500));
+        let keys: Vec<_> = s
+            .confirmation()
+            .1
+            .into_iter()
+            .map(|c| c.key.clone())
+            .collect();
+        assert_eq!(keys, vec![key("a", "x")]);
+        // Upheld: still the known deviation, decided, and no settle time.
+        assert_eq!(
+            s.observe(&key("a", "x"), allowed(), ms(2000)),
+            Next::Decided
+        );
+        assert_eq!(s.cell(&key("a", "x")).unwrap().settled_after, None);
+    }
+
+    #[test]
+    fn a_known_deviation_the_confirmation_finds_as_expected_passes_with_its_time() {
+        let mut s =
+            settle(vec![cell("a", "x", Reach::Deny)]).with_known_deviations(known_allow("a", "x"));
+        let k = key("a", "x");
+        s.observe(&k, allowed(), ms(200));
+        assert_eq!(s.observe(&k, denied(), ms(1100)), Next::Decided);
+        let c = s.cell(&k).unwrap();
+        assert_eq!(
+            (c.observed.clone(), c.settled_after),
+            (denied(), Some(ms(1100)))
+        );
+    }
+
+    #[test]
+    fn another_deviation_than_the_known_one_is_retried() {
+        let mut s = settle(vec![
+            cell("a", "x", Reach::Allow),
+            cell("a", "other", Reach::Deny),
+        ])
+        .with_known_deviations(BTreeMap::from([(key("a", "x"), Reach::Deny)]));
+        let error = Observation::Error {
+            message: "exec failed".into(),
+        };
+        assert_eq!(
+            s.observe(&key("a", "x"), error, ms(100)),
+            Next::Retry(ms(500))
+        );
+        // The entry covers its own cell only.
+        assert_eq!(
+            s.observe(&key("a", "other"), allowed(), ms(100)),
+            Next::Retry(ms(500))
+        );
+    }
+
+    #[test]
+    fn a_known_deviation_that_comes_back_after_a_match_is_decided_again() {
+        let mut s =
+            settle(vec![cell("a", "x", Reach::Deny)]).with_known_deviations(known_allow("a", "x"));
+        let k = key("a", "x");
+        assert_eq!(s.observe(&k, denied(), ms(200)), Next::Decided);
+        // The confirmation round overturns the early match with the known deviation: that stands.
+        assert_eq!(s.observe(&k, allowed(), ms(1100)), Next::Decided);
+        assert_eq!(s.cell(&k).unwrap().settled_after, None);
     }
 }

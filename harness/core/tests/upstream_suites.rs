@@ -1,5 +1,6 @@
 //! suites/upstream/ without a cluster: upstream's e2e netpol scenarios load, each tables suite has an `expect:
-//! oracle` twin with the same phases, and the oracle agrees with every cell of upstream's tables.
+//! oracle` twin with the same phases, the oracle agrees with every cell of upstream's tables, and the kube-router
+//! baseline of scripts/peers names only deviating cells.
 
 use std::path::{Path, PathBuf};
 
@@ -83,5 +84,38 @@ fn the_oracle_agrees_with_every_cell_of_upstreams_tables() {
             }
         }
         assert!(denied > 100, "port {port}: only {denied} denied cells");
+    }
+}
+
+/// scripts/peers runs these suites with `--baseline suites/upstream/baselines/kube-router.yaml`: each entry must name
+/// a cell of a phase of one of them, observed otherwise than the oracle (and upstream's table) expects, so that the
+/// baseline can only shorten the wait on a real deviation, never excuse a cell that is right.
+#[test]
+fn the_kube_router_baseline_names_deviating_cells_of_these_suites() {
+    use netreach_core::baseline::Baseline;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../suites/upstream/baselines/kube-router.yaml");
+    let baseline = Baseline::load(&path).unwrap();
+    assert_eq!(baseline.entries.len(), 6);
+    for entry in &baseline.entries {
+        let suite = load(&entry.suite);
+        let plans = plan_suite(&suite).unwrap();
+        let plan = plans.iter().find(|p| p.name == entry.phase);
+        let plan = plan.unwrap_or_else(|| panic!("{}: no such phase", entry.label()));
+        let cell = plan
+            .cells
+            .iter()
+            .find(|c| c.from == entry.from && c.to == entry.to && c.port == entry.port)
+            .unwrap_or_else(|| panic!("{}: no such cell", entry.label()));
+        assert!(
+            cell.expected.is_some_and(|e| e != entry.observed),
+            "{}",
+            entry.label()
+        );
+        assert!(
+            cell.table.is_none_or(|t| t != entry.observed),
+            "{}",
+            entry.label()
+        );
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use kube::Client;
+use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, Observation};
 use netreach_core::events::{EventSink, RunEvent};
 use netreach_core::isolation::{NamespaceMap, invert, rename_layout, rename_world};
@@ -34,6 +35,9 @@ pub struct RunOptions {
     /// How long to wait for another run to free a host port this run's hostNetwork servers need.
     pub host_port_wait: Duration,
     pub probe: ProbeSettings,
+    /// Accepted deviations (`--baseline`): a cell observed as its entry says is decided (then confirmed once more)
+    /// instead of probed until the settle timeout.
+    pub known: Baseline,
 }
 
 impl RunOptions {
@@ -45,6 +49,7 @@ impl RunOptions {
             ready_timeout: Duration::from_secs(120),
             host_port_wait: Duration::from_secs(300),
             probe: ProbeSettings::default(),
+            known: Baseline::default(),
         }
     }
 }
@@ -259,8 +264,10 @@ impl Runner<'_> {
                 (name.clone(), pod)
             })
             .collect();
+        let known = (self.options.known).phase_deviations(&self.suite.name, &phase.name);
         let mut feed = Feed {
-            settle: Settle::new(cells, self.options.probe.timing, new_pods),
+            settle: Settle::new(cells, self.options.probe.timing, new_pods)
+                .with_known_deviations(known),
             start,
             phase: &phase.name,
             sink: self.sink,

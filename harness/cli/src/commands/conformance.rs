@@ -69,7 +69,10 @@ pub async fn conformance(
         )),
         None => None,
     };
-    let options = args.probe.run_options(Mode::Create)?;
+    let mut options = args.probe.run_options(Mode::Create)?;
+    if let Some((_, known)) = &baseline {
+        options.known = known.clone();
+    }
     // Every suite is loaded (and so checked) before anything is deployed.
     let mut suites: Vec<Suite> = Vec::new();
     for path in suite_files(&args.dir)? {

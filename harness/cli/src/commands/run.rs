@@ -17,8 +17,9 @@ pub async fn run(args: RunArgs, cluster: &ClusterArgs, quiet: bool) -> anyhow::R
         },
         None => Mode::Create,
     };
-    let options = args.probe.run_options(mode)?;
+    let mut options = args.probe.run_options(mode)?;
     let baseline = args.outputs.load_baseline()?;
+    options.known = baseline.clone();
     let connected = super::cluster::connect(cluster, quiet).await?;
     let probed: Vec<String> = match &options.mode {
         Mode::UseExisting { namespace } => vec![namespace.clone()],
