@@ -136,6 +136,12 @@ run_section() {
     echo "30 s) while the parts ran: $(sort -n -k3,3 "$OUT/load.txt" | awk '{ l[++n] = $3 }
       END { if (n) printf "%d samples, min %.1f, median %.1f, max %.1f", n, l[1], l[int((n + 1) / 2)], l[n] }')."
     echo "At each part's start and end: $(awk '$2 != "sample" { printf "%s%s %s %s", sep, $2, $1, $3; sep = ", " }' "$OUT/load.txt")."
+    echo "Median load while each part ran: $(awk '/-start / { p = $2; sub(/-start$/, "", p); next } /-end / { p = ""; next }
+      p != "" { n[p]++; v[p, n[p]] = $3 }
+      END { for (q in n) { m = n[q]; for (i = 1; i <= m; i++) a[i] = v[q, i]
+              for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+              printf "%s%s %.1f (%d samples)", sep, q, a[int((m + 1) / 2)], m; sep = ", " } }' "$OUT/load.txt"). The"
+    echo "peers and netreach ran under different loads: their times, and so the ratios, carry that difference."
     echo
   fi
 }
@@ -313,7 +319,7 @@ netreach_time_split() { # suite
   wall=$(awk -v s="$1" '$1 == s { print $2 }' "$OUT/netreach/wall.txt")
   awk -v wall="$wall" -v probe="$(jq '[.phases[].probe_millis] | add / 1000' "$json")" '
     function t(line,   ts, h) { ts = substr(line, 12, 15); split(ts, h, ":"); return h[1] * 3600 + h[2] * 60 + h[3] }
-    /^[0-9]{4}-[0-9]{2}-[0-9]{2}T/ { now = t($0); if (!first) first = now }
+    /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T/ { now = t($0); if (!first) first = now }
     /applying NetworkPolicy/ && !apply { apply = now }
     /probing done/ { probed = now }
     /cleanup done/ { cleaned = now }
