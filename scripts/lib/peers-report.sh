@@ -177,7 +177,8 @@ write_report() {
   cyclonus_verdicts >"$tmp/cy"
   k8s=$(kubectl version -o json 2>/dev/null | jq -r '.serverVersion.gitVersion // "unknown"')
   enforcer=$(enforcer_running)
-  rev=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- harness suites scripts || echo "+uncommitted")
+  rev=$(cat "$OUT/netreach/rev.txt" 2>/dev/null || echo "(source not recorded)")
+  rev="$rev, report written at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- harness suites scripts || echo "+uncommitted")"
   cat <<EOF
 # netreach side by side with its peers
 
