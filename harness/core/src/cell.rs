@@ -275,13 +275,17 @@ impl CellResult {
             (Observation::Skipped { .. }, _) | (_, None) => CellStatus::Skipped,
             (Observation::Error { .. }, _) => CellStatus::Error,
             (observed, Some(expected)) if observed.reach() == Some(expected) => CellStatus::Pass,
-            (_, Some(expected))
-                if self.oracle == Some(expected) && !self.implementation_defined.is_empty() =>
-            {
-                CellStatus::ImplementationDefined
-            }
+            (_, Some(_)) if self.is_profile_choice() => CellStatus::ImplementationDefined,
             _ => CellStatus::Fail,
         }
+    }
+
+    /// Whether the expectation is the profile's choice on an implementation-defined point (the oracle's verdict
+    /// under a switch): observing the other outcome there is the enforcer's other choice, not a failure.
+    pub fn is_profile_choice(&self) -> bool {
+        self.expected.is_some()
+            && self.oracle == self.expected
+            && !self.implementation_defined.is_empty()
     }
 }
 

@@ -13,7 +13,8 @@
 //! when it is observed, instead of probing it again until the settle timeout; the confirmation round always
 //! re-probes such a cell, so the deviation stands only if it is still observed after every other cell of the phase
 //! settled (and no sooner than the confirmation time). What is not checked then: whether the enforcer would have
-//! become right later within the settle timeout.
+//! become right later within the settle timeout. The other outcome of an implementation-defined cell (the
+//! enforcer's other choice, see `CellResult::is_profile_choice`) is decided and confirmed the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -61,7 +62,7 @@ pub struct Settle {
     new_pods: BTreeMap<String, NewPod>,
     /// The known deviation of a cell: what it is accepted to be observed instead of its expectation.
     known: BTreeMap<CellKey, Reach>,
-    /// The cells (by index) last decided by their known deviation.
+    /// The cells (by index) last decided by their known deviation or their implementation-defined other choice.
     decided_known: BTreeSet<usize>,
 }
 
@@ -141,9 +142,9 @@ impl Settle {
         }
         let matches = observation.reach().is_some() && observation.reach() == cell.expected;
         let known = !matches
-            && observation
-                .reach()
-                .is_some_and(|reach| self.known.get(key) == Some(&reach));
+            && observation.reach().is_some_and(|reach| {
+                self.known.get(key) == Some(&reach) || cell.is_profile_choice()
+            });
         self.decided_known.remove(&i);
         if let Some(pod) = new_pod.filter(|_| first_of_new_pod) {
             cell.first_probe_after = Some(pod.created_before + at);
@@ -467,6 +468,53 @@ mod tests {
         // The entry covers its own cell only.
         assert_eq!(
             s.observe(&key("a", "other"), allowed(), ms(100)),
+            Next::Retry(ms(500))
+        );
+    }
+
+    fn profile_choice(from: &str, to: &str, expected: Reach) -> CellResult {
+        CellResult {
+            oracle: Some(expected),
+            implementation_defined: vec!["ipblock-matches-pod-ips".into()],
+            ..cell(from, to, expected)
+        }
+    }
+
+    #[test]
+    fn the_other_choice_of_an_implementation_defined_cell_is_decided_and_confirmed() {
+        let mut s = settle(vec![
+            profile_choice("a", "x", Reach::Deny),
+            cell("a", "late", Reach::Deny),
+        ]);
+        let k = key("a", "x");
+        // Under another enforcer's profile: observed as the other choice, decided, no settle time...
+        assert_eq!(s.observe(&k, allowed(), ms(300)), Next::Decided);
+        assert_eq!(s.cell(&k).unwrap().settled_after, None);
+        s.observe(&key("a", "late"), denied(), ms(1500));
+        // ...and re-probed by the confirmation round like a known deviation.
+        let keys: Vec<_> = s
+            .confirmation()
+            .1
+            .into_iter()
+            .map(|c| c.key.clone())
+            .collect();
+        assert_eq!(keys, vec![k.clone()]);
+        assert_eq!(s.observe(&k, allowed(), ms(2000)), Next::Decided);
+        assert_eq!(
+            s.into_cells()[0].status(),
+            crate::cell::CellStatus::ImplementationDefined
+        );
+    }
+
+    #[test]
+    fn a_table_cell_the_oracle_disagrees_with_is_retried_even_if_implementation_defined() {
+        // The expectation is the suite's table, not the oracle's choice: a mismatch is a failure to wait out.
+        let mut s = settle(vec![CellResult {
+            oracle: Some(Reach::Allow),
+            ..profile_choice("a", "x", Reach::Deny)
+        }]);
+        assert_eq!(
+            s.observe(&key("a", "x"), allowed(), ms(300)),
             Next::Retry(ms(500))
         );
     }
