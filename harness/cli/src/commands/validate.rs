@@ -14,7 +14,7 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<i32> {
     for line in contradiction_warning(&contradictions(&suite, &plans)) {
         eprintln!("{line}");
     }
-    let cells: usize = suite.pods.len() * suite.destinations.len();
+    let cells: usize = suite.pods.len() * suite.columns().len();
     println!(
         "{}: suite {} is valid: {} pods, {} destinations, {} phases, {} cells per phase",
         path.display(),
