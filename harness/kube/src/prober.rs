@@ -84,18 +84,12 @@ pub async fn probe_until_settled(
         on.round_done(1, pending);
     }
     while let Some((round, pod, batch, observed)) = running.next().await {
-        let mut again = Vec::new();
-        let mut pause = Duration::ZERO;
-        for (target, (key, observation)) in batch.into_iter().zip(observed) {
-            match on.observed(key, observation) {
-                Next::Decided => pending -= 1,
-                Next::Retry(after) => {
-                    pause = pause.max(after);
-                    again.push(target);
-                }
-                Next::GiveUp => {}
-            }
-        }
+        let BatchOutcome {
+            again,
+            pause,
+            decided,
+        } = hand_over(batch, observed, on);
+        pending -= decided;
         if !again.is_empty() {
             *in_flight.entry(round + 1).or_default() += 1;
             let delay = Some(pause);
@@ -121,6 +115,47 @@ pub async fn probe_until_settled(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "probing done"
     );
+}
+
+/// What one returned batch leaves to do.
+#[derive(Debug)]
+struct BatchOutcome {
+    /// The cells to probe again, after `pause`.
+    again: Vec<ProbeTarget>,
+    pause: Duration,
+    /// How many cells the caller decided.
+    decided: usize,
+}
+
+/// Hands a batch's observations to the caller and collects the cells it wants probed again. Observations are
+/// matched to their targets by key, not by position: a batch comes back grouped by prober (TCP first), not in the
+/// order it was sent.
+fn hand_over(
+    batch: Vec<ProbeTarget>,
+    observed: Vec<(CellKey, Observation)>,
+    on: &mut impl Probing,
+) -> BatchOutcome {
+    let mut targets: BTreeMap<CellKey, ProbeTarget> =
+        batch.into_iter().map(|t| (t.key.clone(), t)).collect();
+    let mut outcome = BatchOutcome {
+        again: Vec::new(),
+        pause: Duration::ZERO,
+        decided: 0,
+    };
+    for (key, observation) in observed {
+        let target = targets.remove(&key);
+        match on.observed(key, observation) {
+            Next::Decided => outcome.decided += 1,
+            Next::Retry(after) => {
+                if let Some(target) = target {
+                    outcome.pause = outcome.pause.max(after);
+                    outcome.again.push(target);
+                }
+            }
+            Next::GiveUp => {}
+        }
+    }
+    outcome
 }
 
 /// Waits `delay`, then for an exec slot, then probes one batch; hands back the batch with its observations.
@@ -244,4 +279,64 @@ async fn probe_with(
         .map(|t| t.key.clone())
         .zip(observations)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(port: u16, protocol: Protocol) -> ProbeTarget {
+        ProbeTarget {
+            key: CellKey {
+                from: "client".into(),
+                to: "multi".into(),
+                port,
+                protocol,
+            },
+            url: format!("http://multi:{port}/"),
+        }
+    }
+
+    /// Retries every cell whose port is 9090, decides the others.
+    struct RetryPort9090;
+
+    impl Probing for RetryPort9090 {
+        fn observed(&mut self, key: CellKey, _: Observation) -> Next {
+            if key.port == 9090 {
+                Next::Retry(Duration::from_millis(500))
+            } else {
+                Next::Decided
+            }
+        }
+        fn round_done(&mut self, _: u32, _: usize) {}
+    }
+
+    #[test]
+    fn a_batch_returned_in_another_order_retries_the_cell_that_asked() {
+        // Sent TCP 8080, UDP 5353, TCP 9090; back grouped by prober: TCP 8080, TCP 9090, UDP 5353.
+        let batch = vec![
+            target(8080, Protocol::Tcp),
+            target(5353, Protocol::Udp),
+            target(9090, Protocol::Tcp),
+        ];
+        let observed = [8080, 9090, 5353]
+            .into_iter()
+            .map(|port| {
+                let protocol = if port == 5353 {
+                    Protocol::Udp
+                } else {
+                    Protocol::Tcp
+                };
+                let observation = Observation::Error {
+                    message: "any".into(),
+                };
+                (target(port, protocol).key, observation)
+            })
+            .collect();
+        let outcome = hand_over(batch, observed, &mut RetryPort9090);
+        let again: Vec<u16> = outcome.again.iter().map(|t| t.key.port).collect();
+        assert_eq!(again, vec![9090]);
+        assert_eq!(outcome.pause, Duration::from_millis(500));
+        assert_eq!(outcome.decided, 2);
+    }
 }
