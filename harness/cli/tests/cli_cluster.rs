@@ -441,3 +441,109 @@ fn ping_names_the_context_the_api_server_and_the_version() {
     );
     assert!(stdout.contains(", Kubernetes v1."), "{stdout}");
 }
+
+/// `netreach run` of the seed suite with `extra` flags, how long it took, and its output.
+fn timed_seed_run(extra: &[&str]) -> (Duration, std::process::Output) {
+    let suite = repo().join("suites/metadata-access.yaml");
+    let suite = suite.display().to_string();
+    let mut args = vec!["run", &suite, "-q"];
+    args.extend_from_slice(extra);
+    let started = Instant::now();
+    let out = netreach(&args);
+    (started.elapsed(), out)
+}
+
+/// Issue 11, acceptance 8: an image that cannot be pulled ends the run in seconds (not at `--ready-timeout`): exit 2,
+/// one line naming the pod, the image and the reason; nothing left behind.
+#[test]
+fn a_probe_image_that_cannot_be_pulled_ends_the_run_at_once() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let image = "localhost/netreach/no-such-image:v0";
+    let (took, out) = timed_seed_run(&["--probe-image", image]);
+    let (_, stderr) = expect_exit(&out, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("fixture pod metadata-access/pod")
+            && stderr.contains(&format!("(image {image})"))
+            && (stderr.contains("ErrImagePull") || stderr.contains("ImagePullBackOff")),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert_eq!(netreach_leftovers(), Vec::<String>::new());
+}
+
+/// Issue 11, acceptance 8: a source image without curl ends the run before the first phase, in one line.
+#[test]
+fn a_probe_image_without_curl_ends_the_run_at_once() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    // The server image is busybox: a shell, no curl.
+    let image = std::env::var("NETREACH_SERVER_IMAGE")
+        .unwrap_or_else(|_| "docker.io/library/busybox:1.37".into());
+    let (took, out) = timed_seed_run(&["--probe-image", &image]);
+    let (_, stderr) = expect_exit(&out, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("fixture pod metadata-access/pod")
+            && stderr.contains(&format!("(image {image})"))
+            && stderr.contains("the probe tool curl is not in the image"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert_eq!(netreach_leftovers(), Vec::<String>::new());
+}
+
+/// Issue 11, acceptance 2: where Pod Security cannot admit a hostNetwork fixture (a namespace netreach did not
+/// create, at `baseline`), exit 2 with one line naming the fixture, the field and admission's message; nothing
+/// left behind.
+#[test]
+fn a_host_network_fixture_refused_by_admission_is_one_line_and_leaves_nothing() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let namespace = "exam-baseline";
+    block_on(async {
+        let client = client().await;
+        fresh_namespace(&client, namespace).await;
+        let namespaces = Api::<Namespace>::all(client);
+        let mut ns = namespaces.get(namespace).await.unwrap();
+        let labels = ns.metadata.labels.get_or_insert_with(Default::default);
+        labels.insert(
+            "pod-security.kubernetes.io/enforce".into(),
+            "baseline".into(),
+        );
+        ns.metadata.managed_fields = None;
+        namespaces
+            .replace(namespace, &PostParams::default(), &ns)
+            .await
+            .unwrap();
+    });
+    // The seed suite with its hostNetwork metadata server in the suite's (here: the existing) namespace.
+    let (_dir, suite) = seed_copy("metadata-access.yaml", |t| {
+        t.replace(
+            "server: {hostNetwork: true,",
+            "server: {namespace: metadata-access, hostNetwork: true,",
+        )
+    });
+    let before = cluster_objects();
+    let out = netreach(&[
+        "run",
+        &suite,
+        "-q",
+        "--namespace",
+        namespace,
+        "--use-existing",
+    ]);
+    let after = cluster_objects();
+    block_on(async {
+        let _ = Api::<Namespace>::all(client().await)
+            .delete(namespace, &DeleteParams::default())
+            .await;
+    });
+    let (_, stderr) = expect_exit(&out, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "admission refused fixture pod {namespace}/metadata (spec.hostNetwork"
+        )) && stderr.contains("violates PodSecurity \"baseline:latest\": host namespaces"),
+        "{stderr}"
+    );
+    assert_eq!(before, after, "the cluster was changed");
+}

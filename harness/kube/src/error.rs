@@ -33,6 +33,18 @@ pub enum Error {
     },
     #[error("fixtures not Ready after {}s: {details}", timeout.as_secs())]
     NotReady { timeout: Duration, details: String },
+    #[error("admission refused fixture pod {pod} ({fields}): {message}")]
+    Admission {
+        pod: String,
+        fields: String,
+        message: String,
+    },
+    #[error("fixture pod {pod} (image {image}) cannot work: {reason}")]
+    FixtureUnusable {
+        pod: String,
+        image: String,
+        reason: String,
+    },
     #[error("{0}")]
     Invalid(String),
 }

@@ -118,6 +118,17 @@ impl<'a> FixtureSpec<'a> {
                 ));
             }
         }
+        // Pod Security: only a namespace netreach creates and that holds a hostNetwork fixture may hold privileged
+        // pods; everything else stays admissible at `restricted`.
+        for (name, labels) in &mut namespaces {
+            let privileged = pods.iter().any(|p| {
+                objects::needs_privileged(p) && p.metadata.namespace.as_ref() == Some(name)
+            });
+            if privileged {
+                let pss = objects::PRIVILEGED_LABELS.iter();
+                labels.extend(pss.map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+            }
+        }
         FixturePlan {
             namespaces,
             pods,
@@ -267,6 +278,12 @@ mod tests {
             plan.servers["web"],
             ("nrc-newpod-web-abcd1234".to_owned(), "web".to_owned())
         );
+        // No hostNetwork fixture: every namespace keeps its labels, Pod Security's default applies.
+        assert!(
+            plan.namespaces
+                .iter()
+                .all(|(_, labels)| !labels.keys().any(|k| k.starts_with("pod-security")))
+        );
         let late: Vec<String> = spec
             .late_pods("deny")
             .iter()
@@ -313,6 +330,9 @@ mod tests {
         let spec = spec(&suite, &mode, &namespaces, &[]);
         let plan = spec.plan();
         assert_eq!(plan.namespaces.len(), 1);
+        // The hostNetwork metadata server lives in netreach's own namespace, which is therefore privileged.
+        let own = &plan.namespaces[0].1;
+        assert_eq!(own["pod-security.kubernetes.io/enforce"], "privileged");
         assert_eq!(
             names(&plan.pods),
             ["netreach-abcd1234/metadata@-", "netreach-abcd1234/web@-"]

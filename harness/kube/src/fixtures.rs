@@ -1,20 +1,30 @@
 //! Deploying a suite's fixtures as `fixture_plan` lists them (or finding existing ones), waiting for Ready, and
 //! saying why a laggard is not.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Service, ServiceAccount};
 use kube::api::{ListParams, PostParams};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::wait::await_condition;
+use kube::runtime::watcher::{self, watcher};
 use kube::{Api, Client};
 use netreach_core::isolation::run_namespaces;
 use netreach_core::suite::Suite;
 use netreach_core::world::{ContainerPort, Labels, Protocol};
 
+use crate::admission::{hopeless, one_line, refused_fields};
 use crate::error::{Error, Result};
+use crate::exec::exec;
 use crate::fixture_plan::FixtureSpec;
 use crate::objects;
+
+/// How long a fixture may stay in a state waiting will not cure before the run ends: long enough for a registry's
+/// passing hiccup, short enough that a missing image ends the run in seconds, not at `--ready-timeout`.
+const STUCK_GRACE: Duration = Duration::from_secs(3);
 
 /// Images of the fixtures.
 #[derive(Debug, Clone)]
@@ -70,6 +80,8 @@ pub struct RunningPod {
     pub ports: Vec<ContainerPort>,
     /// The first container's name: curl probes run there (exec must name it when the pod has several).
     pub first_container: Option<String>,
+    /// The image of the container probes are exec'd into (the first).
+    pub image: String,
 }
 
 /// Everything deployed or found, by suite name.
@@ -193,6 +205,7 @@ impl Deployer<'_> {
         for (destination, (namespace, name)) in &plan.servers {
             servers.insert(destination.clone(), find(namespace, name)?);
         }
+        self.check_probe_tool(&sources).await?;
         let services = self.create_services(&plan.services).await?;
         Ok(Fixtures {
             sources,
@@ -271,7 +284,22 @@ impl Deployer<'_> {
             Api::<Pod>::namespaced(self.client.clone(), namespace)
                 .create(&PostParams::default(), pod)
                 .await
-                .map_err(Error::api(format!("creating pod {namespace}/{name}")))?;
+                .map_err(|e| match e {
+                    kube::Error::Api(status)
+                        if status.code == 403
+                            && !status.message.contains("cannot create resource") =>
+                    {
+                        Error::Admission {
+                            pod: format!("{namespace}/{name}"),
+                            fields: refused_fields(&status.message),
+                            message: one_line(&status.message),
+                        }
+                    }
+                    other => Error::Api {
+                        action: format!("creating pod {namespace}/{name}"),
+                        source: other,
+                    },
+                })?;
             wanted.push((namespace.to_owned(), name.to_owned()));
         }
         Ok(wanted)
@@ -322,14 +350,17 @@ impl Deployer<'_> {
             })?;
         // Pods are refused until the service-account controller has made the namespace's `default` account.
         let accounts: Api<ServiceAccount> = Api::namespaced(self.client.clone(), name);
-        let start = Instant::now();
-        while accounts
-            .get_opt("default")
-            .await
-            .map_err(Error::api("reading service accounts"))?
-            .is_none()
-        {
-            if start.elapsed() > self.ready_timeout {
+        let made = await_condition(accounts, "default", |sa: Option<&ServiceAccount>| {
+            sa.is_some()
+        });
+        match tokio::time::timeout(self.ready_timeout, made).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => {
+                return Err(Error::Invalid(format!(
+                    "waiting for namespace {name}'s default ServiceAccount: {error}"
+                )));
+            }
+            Err(_) => {
                 return Err(Error::NotReady {
                     timeout: self.ready_timeout,
                     details: format!(
@@ -337,7 +368,6 @@ impl Deployer<'_> {
                     ),
                 });
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(())
     }
@@ -379,53 +409,124 @@ impl Deployer<'_> {
         Ok(found)
     }
 
-    /// Polls until every wanted pod is Ready with an IP; on timeout, says why each laggard is not.
+    /// Watches the wanted pods until every one is Ready with an IP. Ends at once (after [`STUCK_GRACE`]) when a
+    /// pod is in a state waiting will not cure (its image cannot be pulled, its container cannot be created or
+    /// keeps crashing); on timeout, says why each laggard is not Ready.
     async fn wait_ready(
         &self,
         wanted: &[(String, String)],
     ) -> Result<BTreeMap<(String, String), RunningPod>> {
-        let start = Instant::now();
+        let deadline = Instant::now() + self.ready_timeout;
+        let namespaces: BTreeSet<&str> = wanted.iter().map(|(ns, _)| ns.as_str()).collect();
+        let mut events = futures::stream::select_all(namespaces.into_iter().map(|ns| {
+            let pods = Api::<Pod>::namespaced(self.client.clone(), ns);
+            watcher(pods, watcher::Config::default())
+                .default_backoff()
+                .applied_objects()
+                .boxed()
+        }));
+        let mut latest: BTreeMap<(String, String), Pod> = BTreeMap::new();
+        let mut stuck_since: BTreeMap<(String, String), Instant> = BTreeMap::new();
         loop {
-            let mut ready = BTreeMap::new();
-            let mut waiting = Vec::new();
-            let mut namespaces: Vec<&String> = wanted.iter().map(|(ns, _)| ns).collect();
-            namespaces.dedup();
-            let mut by_key: BTreeMap<(String, String), Pod> = BTreeMap::new();
-            for ns in namespaces {
-                let list = Api::<Pod>::namespaced(self.client.clone(), ns)
-                    .list(&ListParams::default())
-                    .await
-                    .map_err(Error::api(format!("listing pods in {ns}")))?;
-                for pod in list.items {
-                    by_key.insert(
-                        (ns.clone(), pod.metadata.name.clone().unwrap_or_default()),
-                        pod,
-                    );
-                }
-            }
-            for key in wanted {
-                match by_key.get(key).and_then(running_pod) {
-                    Some(running) => {
-                        ready.insert(key.clone(), running);
-                    }
-                    None => waiting.push(key.clone()),
-                }
-            }
-            if waiting.is_empty() {
+            let ready: BTreeMap<_, _> = wanted
+                .iter()
+                .filter_map(|key| Some((key.clone(), running_pod(latest.get(key)?)?)))
+                .collect();
+            if ready.len() == wanted.len() {
                 return Ok(ready);
             }
-            if start.elapsed() > self.ready_timeout {
+            let now = Instant::now();
+            for key in wanted {
+                match latest.get(key).and_then(hopeless) {
+                    Some((image, reason)) => {
+                        let since = *stuck_since.entry(key.clone()).or_insert(now);
+                        if now.duration_since(since) >= STUCK_GRACE {
+                            return Err(Error::FixtureUnusable {
+                                pod: format!("{}/{}", key.0, key.1),
+                                image,
+                                reason,
+                            });
+                        }
+                    }
+                    None => {
+                        stuck_since.remove(key);
+                    }
+                }
+            }
+            let wake = stuck_since
+                .values()
+                .map(|since| *since + STUCK_GRACE)
+                .fold(deadline, Instant::min);
+            tokio::select! {
+                event = events.next() => match event {
+                    Some(Ok(pod)) => {
+                        let key = (
+                            pod.metadata.namespace.clone().unwrap_or_default(),
+                            pod.metadata.name.clone().unwrap_or_default(),
+                        );
+                        latest.insert(key, pod);
+                    }
+                    // The watcher retries with backoff; a lasting failure ends at the deadline, with its reason.
+                    Some(Err(error)) => tracing::debug!(%error, "watching pods"),
+                    None => return Err(Error::Invalid("the pod watch ended".into())),
+                },
+                () = tokio::time::sleep_until(wake.into()) => {}
+            }
+            if Instant::now() >= deadline {
                 let mut details = Vec::new();
-                for key in &waiting {
-                    details.push(self.why_not_ready(key, by_key.get(key)).await);
+                for key in wanted.iter().filter(|k| !ready.contains_key(*k)) {
+                    details.push(self.why_not_ready(key, latest.get(key)).await);
                 }
                 return Err(Error::NotReady {
                     timeout: self.ready_timeout,
                     details: details.join("; "),
                 });
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
         }
+    }
+
+    /// Fails when a source pod's image has no curl, before any phase (every probe would be an error). One exec per
+    /// distinct image.
+    async fn check_probe_tool(&self, sources: &BTreeMap<String, RunningPod>) -> Result<()> {
+        let mut checked = BTreeSet::new();
+        for pod in sources.values() {
+            if !checked.insert(pod.image.clone()) {
+                continue;
+            }
+            let pods: Api<Pod> = Api::namespaced(self.client.clone(), &pod.namespace);
+            let command = ["sh", "-c", "command -v curl >/dev/null 2>&1 || echo nocurl"];
+            let command = command.iter().map(|w| (*w).to_owned()).collect();
+            let unusable = |reason: String| Error::FixtureUnusable {
+                pod: format!("{}/{}", pod.namespace, pod.name),
+                image: pod.image.clone(),
+                reason,
+            };
+            let container = pod.first_container.as_deref();
+            let out = exec(
+                &pods,
+                &pod.name,
+                container,
+                command,
+                Duration::from_secs(15),
+            )
+            .await
+            .map_err(|e| {
+                unusable(format!(
+                    "cannot exec a shell to probe with: {}",
+                    one_line(&e)
+                ))
+            })?;
+            if out.stdout.contains("nocurl") {
+                return Err(unusable("the probe tool curl is not in the image".into()));
+            }
+            if out.exit_code != Some(0) {
+                let said = one_line(&format!("{} {}", out.stdout, out.stderr));
+                return Err(unusable(format!(
+                    "cannot run a shell to probe with: {said}"
+                )));
+            }
+        }
+        Ok(())
     }
 
     async fn why_not_ready(&self, (ns, name): &(String, String), pod: Option<&Pod>) -> String {
@@ -499,6 +600,12 @@ pub(crate) fn running_pod(pod: &Pod) -> Option<RunningPod> {
             .as_ref()
             .and_then(|s| s.host_network)
             .unwrap_or(false),
+        image: pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.containers.first())
+            .and_then(|c| c.image.clone())
+            .unwrap_or_default(),
         ports: pod
             .spec
             .iter()

@@ -1,5 +1,6 @@
 //! netreach-kube: everything that talks to a cluster — connect, deploy fixtures, apply policies, probe, clean up.
 
+mod admission;
 mod cleanup;
 mod cluster_policies;
 mod connect;

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, Probe, Service, ServicePort,
-    ServiceSpec, Sysctl, TCPSocketAction,
+    Capabilities, Container, ContainerPort, EnvVar, Namespace, Pod, PodSecurityContext, PodSpec,
+    Probe, SeccompProfile, SecurityContext, Service, ServicePort, ServiceSpec, Sysctl,
+    TCPSocketAction,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -17,6 +18,15 @@ use netreach_core::suite::ServerPort;
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "netreach");
 /// Label carrying the run id, so a run deletes exactly what it created.
 pub const RUN_ID_LABEL: &str = "netreach.io/run-id";
+/// Labels that let a namespace hold pods Pod Security's `baseline` and `restricted` levels refuse (hostNetwork).
+/// `warn` and `audit` too: a cluster-wide default of `restricted` would otherwise warn on every such pod.
+pub const PRIVILEGED_LABELS: [(&str, &str); 3] = [
+    ("pod-security.kubernetes.io/enforce", "privileged"),
+    ("pod-security.kubernetes.io/warn", "privileged"),
+    ("pod-security.kubernetes.io/audit", "privileged"),
+];
+/// The user fixtures run as (busybox's and most images' `nobody`).
+const FIXTURE_USER: i64 = 65534;
 /// Label naming a server pod's destination.
 pub const DESTINATION_LABEL: &str = "netreach.io/destination";
 
@@ -71,7 +81,34 @@ pub struct PodPlacement<'a> {
     pub node: Option<&'a str>,
 }
 
-fn base_spec(placement: &PodPlacement<'_>, container: Container) -> Pod {
+/// The pod-level half of Pod Security's `restricted` level: not root, the runtime's default seccomp profile.
+fn restricted_pod_context() -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(FIXTURE_USER),
+        run_as_group: Some(FIXTURE_USER),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The container-level half of `restricted`: no privilege escalation, every capability dropped.
+fn restricted_container_context() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn base_spec(placement: &PodPlacement<'_>, mut container: Container) -> Pod {
+    container.security_context = Some(restricted_container_context());
     Pod {
         metadata: ObjectMeta {
             name: Some(placement.name.to_owned()),
@@ -85,6 +122,7 @@ fn base_spec(placement: &PodPlacement<'_>, container: Container) -> Pod {
             termination_grace_period_seconds: Some(0),
             automount_service_account_token: Some(false),
             enable_service_links: Some(false),
+            security_context: Some(restricted_pod_context()),
             ..Default::default()
         }),
         ..Default::default()
@@ -110,7 +148,9 @@ pub fn probe_pod(placement: &PodPlacement<'_>) -> Pod {
 }
 
 /// A destination: busybox httpd answering `body` on `port`, a container port named `port_name` (on the node's
-/// address when `host_network`).
+/// address when `host_network`). Admissible at `restricted` unless `host_network`: a port below 1024 is opened to
+/// its non-root user by the namespaced, "safe" sysctl `net.ipv4.ip_unprivileged_port_start`. A hostNetwork pod may
+/// set no network sysctl (it would change the node's), so there, and only for a port below 1024, it runs as root.
 pub fn server_pod(
     placement: &PodPlacement<'_>,
     port: u16,
@@ -127,7 +167,7 @@ pub fn server_pod(
             command: Some(vec![
                 "sh".into(),
                 "-c".into(),
-                r#"mkdir -p /www && printf '%s\n' "$BODY" > /www/index.html && exec httpd -f -p "$PORT" -h /www"#.into(),
+                r#"mkdir -p /tmp/www && printf '%s\n' "$BODY" > /tmp/www/index.html && exec httpd -f -p "$PORT" -h /tmp/www"#.into(),
             ]),
             env: Some(vec![
                 EnvVar { name: "BODY".into(), value: Some(body.to_owned()), ..Default::default() },
@@ -149,6 +189,30 @@ pub fn server_pod(
     );
     if let Some(spec) = pod.spec.as_mut() {
         spec.host_network = Some(host_network);
+        let context = spec.security_context.get_or_insert_with(Default::default);
+        match (port < 1024, host_network) {
+            (false, _) => {}
+            (true, false) => {
+                context.sysctls = Some(vec![Sysctl {
+                    name: "net.ipv4.ip_unprivileged_port_start".into(),
+                    value: port.to_string(),
+                }])
+            }
+            (true, true) => {
+                context.run_as_non_root = Some(false);
+                context.run_as_user = Some(0);
+                context.run_as_group = Some(0);
+                for container in &mut spec.containers {
+                    let caps = container
+                        .security_context
+                        .as_mut()
+                        .and_then(|c| c.capabilities.as_mut());
+                    if let Some(caps) = caps {
+                        caps.add = Some(vec!["NET_BIND_SERVICE".into()]);
+                    }
+                }
+            }
+        }
     }
     pod
 }
@@ -286,6 +350,14 @@ pub fn server_service(
     }
 }
 
+/// True when Pod Security's `baseline` (so also `restricted`) refuses the pod: it uses the host's network.
+pub fn needs_privileged(pod: &Pod) -> bool {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.host_network)
+        .unwrap_or(false)
+}
+
 /// The policy as netreach applies it: in `namespace`, labelled as owned by the run, without server-set fields.
 pub fn owned_policy(policy: &NetworkPolicy, namespace: &str, run_id: &str) -> NetworkPolicy {
     let mut out = policy.clone();
@@ -324,6 +396,79 @@ mod tests {
         assert_eq!(out.metadata.resource_version, None);
         assert!(is_managed(out.metadata.labels.as_ref()));
         assert_eq!(out.metadata.labels.unwrap()[RUN_ID_LABEL], "abcd1234");
+    }
+
+    fn placement<'a>(labels: &'a BTreeMap<String, String>) -> PodPlacement<'a> {
+        PodPlacement {
+            namespace: "n",
+            name: "s",
+            labels,
+            image: "img",
+            node: None,
+        }
+    }
+
+    /// The fields Pod Security's `restricted` level checks, as (field, value) pairs, for the pod and each container.
+    fn restricted_fields(pod: &Pod) -> Vec<String> {
+        let spec = pod.spec.as_ref().unwrap();
+        let context = spec.security_context.as_ref().unwrap();
+        let mut out = vec![
+            format!("runAsNonRoot={:?}", context.run_as_non_root),
+            format!(
+                "seccomp={:?}",
+                context.seccomp_profile.as_ref().map(|s| &s.type_)
+            ),
+        ];
+        for c in &spec.containers {
+            let c = c.security_context.as_ref().unwrap();
+            out.push(format!(
+                "allowPrivilegeEscalation={:?}",
+                c.allow_privilege_escalation
+            ));
+            out.push(format!(
+                "drop={:?}",
+                c.capabilities.as_ref().and_then(|c| c.drop.clone())
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn fixtures_off_the_host_network_are_restricted_admissible_even_below_port_1024() {
+        let labels = BTreeMap::new();
+        let expected = [
+            "runAsNonRoot=Some(true)",
+            "seccomp=Some(\"RuntimeDefault\")",
+            "allowPrivilegeEscalation=Some(false)",
+            "drop=Some([\"ALL\"])",
+        ];
+        let probe = probe_pod(&placement(&labels));
+        assert_eq!(restricted_fields(&probe), expected);
+        assert!(!needs_privileged(&probe));
+        let server = server_pod(&placement(&labels), 80, "http", "b", false);
+        assert_eq!(restricted_fields(&server), expected);
+        let sysctls = server
+            .spec
+            .unwrap()
+            .security_context
+            .unwrap()
+            .sysctls
+            .unwrap();
+        assert_eq!(
+            (sysctls[0].name.as_str(), sysctls[0].value.as_str()),
+            ("net.ipv4.ip_unprivileged_port_start", "80")
+        );
+        let high = server_pod(&placement(&labels), 8080, "http", "b", false);
+        assert_eq!(high.spec.unwrap().security_context.unwrap().sysctls, None);
+    }
+
+    #[test]
+    fn a_host_network_server_below_1024_runs_as_root_and_needs_a_privileged_namespace() {
+        let labels = BTreeMap::new();
+        let pod = server_pod(&placement(&labels), 80, "http", "b", true);
+        assert!(needs_privileged(&pod));
+        let context = pod.spec.unwrap().security_context.unwrap();
+        assert_eq!((context.run_as_user, context.sysctls), (Some(0), None));
     }
 
     #[test]
