@@ -166,6 +166,9 @@ pub struct ConformanceArgs {
     /// Write the Markdown report here instead.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Write a JUnit XML report here: a testsuite per suite and phase, a testcase per cell (as `run --junit`).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Known deviations of the plugin (a YAML list of {suite, phase, from, to, port, observed, reason}).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -12,6 +12,7 @@ fn metadata_cases_run_in_one_command_and_compare_finds_one_edited_cell() {
     let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
+    let xml = dir.path().join("report.xml");
     let out = netreach(&[
         "conformance",
         "--tags",
@@ -20,6 +21,8 @@ fn metadata_cases_run_in_one_command_and_compare_finds_one_edited_cell() {
         "suites/conformance/baselines/kube-router.yaml",
         "--report",
         report.to_str().unwrap(),
+        "--junit",
+        xml.to_str().unwrap(),
         "--quiet",
     ]);
     let (stdout, _) = expect_exit(&out, 0);
@@ -31,6 +34,30 @@ fn metadata_cases_run_in_one_command_and_compare_finds_one_edited_cell() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(json["schema"], "netreach.conformance/v1");
+    assert!(
+        json["provenance"]["kubernetes_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("v1.")
+    );
+    // `--junit` as `run` writes it: a testsuite per suite and phase, a testcase per cell, as many as the JSON has.
+    let junit =
+        quick_junit::Report::deserialize_from_str(&std::fs::read_to_string(&xml).unwrap()).unwrap();
+    let cells: usize = json["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["phases"].as_array().unwrap())
+        .map(|p| p["cells"].as_array().unwrap().len())
+        .sum();
+    let testcases: usize = junit.test_suites.iter().map(|s| s.test_cases.len()).sum();
+    assert_eq!(testcases, cells);
+    assert!(
+        junit
+            .test_suites
+            .iter()
+            .all(|s| s.properties.iter().any(|p| p.name.as_str() == "api-server"))
+    );
     let metadata = &json["summary"]["by_tag"]["metadata"];
     assert!(metadata["passed"].as_u64().unwrap() > 0, "{metadata}");
     assert_eq!(metadata["failed"], 0);

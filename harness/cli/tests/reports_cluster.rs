@@ -88,10 +88,33 @@ fn seed_suite_writes_junit_json_and_markdown() {
             .any(|c| c.name.as_str() == "pod1->metadata:32000")
     );
 
+    // Provenance (issue 11) in every format: which netreach, cluster and settings, and when.
+    let properties = &report.test_suites[0].properties;
+    let property = |name: &str| {
+        let found = properties.iter().find(|p| p.name.as_str() == name);
+        found.map(|p| p.value.to_string()).unwrap_or_default()
+    };
+    assert!(
+        property("kubernetes-version").starts_with("v1."),
+        "{properties:?}"
+    );
+    assert_eq!(property("settle-timeout"), "30s");
+    assert!(property("profile").contains("ipblock-matches-pod-ips=true"));
+
     let document = json(&doc);
     assert_valid_run_document(&document);
     assert_eq!(document["schema"], "netreach.run/v1");
     assert_eq!(document["summary"]["passed"], 27);
+    let provenance = &document["provenance"];
+    assert_eq!(provenance["netreach_version"], env!("CARGO_PKG_VERSION"));
+    assert!(provenance["nodes"].as_u64().unwrap() >= 1, "{provenance}");
+    assert!(provenance["started"].as_str().unwrap() <= provenance["finished"].as_str().unwrap());
+    assert!(
+        provenance["api_server"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
     assert!(
         document["phases"][0]["cells"][0]["reproduce"]
             .as_str()
@@ -101,6 +124,10 @@ fn seed_suite_writes_junit_json_and_markdown() {
 
     let markdown = std::fs::read_to_string(&md).unwrap();
     assert!(markdown.contains("**27 passed, 0 failed**"), "{markdown}");
+    assert!(
+        markdown.contains("| kubernetes-version | `v1."),
+        "{markdown}"
+    );
     assert!(markdown.contains("| from \\ to | metadata:32000 | web:8080 |"));
 }
 

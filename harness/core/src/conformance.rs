@@ -2,6 +2,7 @@
 //! per tag, failures with their reproduction, what the cluster chose on each implementation-defined point), the
 //! baseline of known deviations (the comparison of two reports is [`crate::compare`]).
 
+use crate::provenance::Provenance;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,9 @@ pub struct ConformanceReport {
     /// The cluster's API server, as the kubeconfig names it.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// Where, when and how the battery ran.
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
     /// The network plugin, as the person running the battery named it (`--plugin`).
     #[serde(default)]
     pub plugin: Option<String>,
@@ -168,6 +172,7 @@ pub struct SuiteRun<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct ReportContext {
     pub cluster: Option<String>,
+    pub provenance: Option<Provenance>,
     pub plugin: Option<String>,
     pub tags: Vec<String>,
     pub profile_name: Option<String>,
@@ -324,6 +329,7 @@ pub fn build_report(runs: &[SuiteRun<'_>], context: &ReportContext) -> Conforman
         schema: SCHEMA.to_owned(),
         netreach_version: env!("CARGO_PKG_VERSION").to_owned(),
         cluster: context.cluster.clone(),
+        provenance: context.provenance.clone(),
         plugin: context.plugin.clone(),
         tags: context.tags.clone(),
         profile_name: context.profile_name.clone(),

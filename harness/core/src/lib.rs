@@ -14,6 +14,7 @@ pub mod oracle;
 pub mod placeholder;
 pub mod placement;
 pub mod plan;
+pub mod provenance;
 pub mod results;
 pub mod settings;
 pub mod settle;

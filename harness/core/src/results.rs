@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::cell::CellResult;
+use crate::provenance::Provenance;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhaseResult {
@@ -30,4 +31,7 @@ pub struct RunReport {
     #[serde(default)]
     pub namespaces: std::collections::BTreeMap<String, String>,
     pub phases: Vec<PhaseResult>,
+    /// Where, when and how the run was made (set by the entry point that knows the cluster and the flags).
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
 }

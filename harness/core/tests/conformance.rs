@@ -183,6 +183,7 @@ fn run_of(cells: Vec<CellResult>) -> RunReport {
             cells,
             probe_millis: 1,
         }],
+        provenance: None,
     }
 }
 

@@ -31,6 +31,44 @@ impl fmt::Display for Cluster {
     }
 }
 
+impl Cluster {
+    /// What every report says of a run on this cluster that began at `started` (RFC 3339) and ends now. The node
+    /// count is 0 when the nodes cannot be listed.
+    pub async fn provenance(
+        &self,
+        started: String,
+        settings: std::collections::BTreeMap<String, String>,
+    ) -> netreach_core::provenance::Provenance {
+        let nodes: kube::Api<k8s_openapi::api::core::v1::Node> =
+            kube::Api::all(self.client.clone());
+        let count = match nodes.list_metadata(&Default::default()).await {
+            Ok(list) => list.items.len(),
+            Err(error) => {
+                tracing::warn!(%error, "counting nodes for the report");
+                0
+            }
+        };
+        netreach_core::provenance::Provenance {
+            netreach_version: env!("CARGO_PKG_VERSION").to_owned(),
+            context: self.context.clone(),
+            api_server: self.server.clone(),
+            kubernetes_version: self.version.clone(),
+            nodes: count,
+            started,
+            finished: now(),
+            settings,
+        }
+    }
+}
+
+/// The current time, RFC 3339 in UTC to the second.
+pub fn now() -> String {
+    let now = k8s_openapi::jiff::Timestamp::now();
+    k8s_openapi::jiff::Timestamp::from_second(now.as_second())
+        .unwrap_or(now)
+        .to_string()
+}
+
 /// The label of the in-cluster configuration.
 const IN_CLUSTER: &str = "in-cluster ServiceAccount";
 

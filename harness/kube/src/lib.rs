@@ -19,7 +19,7 @@ mod session;
 mod world;
 
 pub use cleanup::{Cleaned, cleanup_all, cleanup_one, cleanup_run};
-pub use connect::{Cluster, connect};
+pub use connect::{Cluster, connect, now};
 pub use error::{Error, Result};
 pub use fixtures::{FixtureImages, Mode};
 pub use foreign::foreign_policies;

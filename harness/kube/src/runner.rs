@@ -41,6 +41,24 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
+    /// The settings that can change a verdict, for the report's provenance (`profile`: the oracle's, if one).
+    pub fn verdict_settings(
+        &self,
+        profile: Option<&netreach_core::oracle::Profile>,
+    ) -> BTreeMap<String, String> {
+        let images = [
+            ("probe-image", self.images.probe.as_str()),
+            ("server-image", self.images.server.as_str()),
+            ("agnhost-image", self.images.agnhost.as_str()),
+        ];
+        netreach_core::provenance::verdict_settings(
+            &self.probe,
+            self.ready_timeout,
+            &images,
+            profile,
+        )
+    }
+
     /// The defaults every entry point starts from: 120 s to be Ready, and [`ProbeSettings::default`].
     pub fn new(images: FixtureImages, mode: Mode) -> Self {
         Self {
@@ -192,6 +210,7 @@ impl Runner<'_> {
             run_id: self.run_id.to_owned(),
             namespaces: namespace_map,
             phases,
+            provenance: None,
         })
     }
 

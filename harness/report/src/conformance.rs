@@ -173,6 +173,9 @@ pub fn markdown(report: &ConformanceReport) -> String {
         report.profile_overrides.as_deref().unwrap_or("none"),
         report.baseline.as_deref().unwrap_or("none"),
     );
+    if let Some(provenance) = &report.provenance {
+        let _ = crate::markdown::write_provenance(&mut VecWriter(&mut out), provenance);
+    }
     let _ = writeln!(out, "## Results per tag\n");
     let _ = writeln!(
         out,
@@ -497,4 +500,18 @@ pub fn comparison_text(cmp: &Comparison) -> String {
         );
     }
     out
+}
+
+/// `io::Write` into the `String` the Markdown is built in.
+struct VecWriter<'a>(&'a mut String);
+
+impl std::io::Write for VecWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.push_str(&String::from_utf8_lossy(buf));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use netreach_core::cell::{CellResult, DenyKind, Observation, Reach};
+use netreach_core::provenance::Provenance;
 use netreach_core::world::Protocol;
 use serde::Serialize;
 
@@ -20,6 +21,8 @@ pub struct RunDocument<'a> {
     /// suite's plus the run id; `--use-existing` maps the suite's namespace to the one given). Everything else in
     /// the document uses the suite's names, except `reproduce`, which names the run's.
     pub namespaces: &'a std::collections::BTreeMap<String, String>,
+    /// Where, when and how the run was made.
+    pub provenance: Option<&'a Provenance>,
     /// The exit code `netreach run` returns for these results.
     pub exit_code: i32,
     pub summary: Summary,
@@ -102,6 +105,7 @@ impl<'a> RunDocument<'a> {
             suite: &assessment.report.suite,
             run_id: &assessment.report.run_id,
             namespaces: &assessment.report.namespaces,
+            provenance: assessment.report.provenance.as_ref(),
             exit_code: assessment.summary.exit_code(),
             summary: assessment.summary,
             phases,

@@ -7,7 +7,9 @@
 
 use std::io::Write;
 
+use netreach_core::baseline::Baseline;
 use netreach_core::cell::CellResult;
+use netreach_core::conformance::SuiteRun;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use netreach_core::verdict::Verdict;
@@ -21,6 +23,28 @@ pub enum JunitError {
     Serialize(#[from] quick_junit::SerializeError),
 }
 
+/// The battery's JUnit: each suite's phases as `run --junit` writes them, judged against `baseline`; a suite that
+/// could not run is a testsuite with one errored testcase carrying the reason.
+pub fn conformance_junit(runs: &[SuiteRun<'_>], baseline: &Baseline) -> Report {
+    let mut report = Report::new("netreach conformance");
+    for run in runs {
+        match &run.outcome {
+            Ok(finished) => {
+                let suites = junit_report(&Assessment::new(finished, baseline)).test_suites;
+                report.add_test_suites(suites);
+            }
+            Err(reason) => {
+                let mut testsuite = TestSuite::new(run.suite.name.clone());
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                status.set_message(reason.clone());
+                testsuite.add_test_case(TestCase::new("run", status));
+                report.add_test_suite(testsuite);
+            }
+        }
+    }
+    report
+}
+
 /// Builds the report (no timestamps or ids: the same results give the same XML).
 pub fn junit_report(assessment: &Assessment) -> Report {
     let suite = &assessment.report.suite;
@@ -30,6 +54,9 @@ pub fn junit_report(assessment: &Assessment) -> Report {
         let mut testsuite = TestSuite::new(name.clone());
         testsuite.set_time(phase.probe_duration());
         testsuite.add_property(("policies", phase.policies.join(", ").as_str()));
+        for (name, value) in assessment.report.provenance.iter().flat_map(|p| p.pairs()) {
+            testsuite.add_property((name.as_str(), value.as_str()));
+        }
         for (cell, verdict) in phase.cells.iter().zip(verdicts) {
             let mut case = TestCase::new(cell.key.to_string(), status(cell, verdict));
             case.set_classname(name.clone());

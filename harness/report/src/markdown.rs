@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use netreach_core::cell::CellResult;
+use netreach_core::provenance::Provenance;
 use netreach_core::results::PhaseResult;
 
 use netreach_core::verdict::Verdict;
@@ -11,6 +12,24 @@ use netreach_core::verdict::Verdict;
 use crate::assess::{Assessment, Summary};
 use crate::grid::{column_label, ordered_unique};
 use crate::terminal::{compact_symbol, describe, stale_line};
+
+/// Where, when and how the run was made, as a collapsed table.
+pub fn write_provenance<W: Write + ?Sized>(out: &mut W, provenance: &Provenance) -> io::Result<()> {
+    writeln!(
+        out,
+        "<details><summary>netreach {} on Kubernetes {} ({}), {} to {}</summary>\n",
+        provenance.netreach_version,
+        provenance.kubernetes_version,
+        provenance.api_server,
+        provenance.started,
+        provenance.finished
+    )?;
+    writeln!(out, "| | |\n| --- | --- |")?;
+    for (name, value) in provenance.pairs() {
+        writeln!(out, "| {} | `{}` |", cell_text(&name), code(&value))?;
+    }
+    writeln!(out, "\n</details>\n")
+}
 
 pub fn write_markdown<W: Write>(out: &mut W, assessment: &Assessment) -> io::Result<()> {
     let summary = &assessment.summary;
@@ -25,6 +44,9 @@ pub fn write_markdown<W: Write>(out: &mut W, assessment: &Assessment) -> io::Res
     };
     writeln!(out, "## netreach `{}`: {headline}\n", code(&report.suite))?;
     writeln!(out, "**{summary}** (run `{}`)\n", code(&report.run_id))?;
+    if let Some(provenance) = &report.provenance {
+        write_provenance(out, provenance)?;
+    }
     writeln!(
         out,
         "| phase | passed | failed | known | errors | skipped | impl.-defined |"

@@ -2,11 +2,13 @@
 //! JUnit, JSON and Markdown, JSON validated against reports/schema/run.schema.json, JUnit read back.
 
 use netreach_core::world::Protocol;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use netreach_core::baseline::{Baseline, BaselineEntry};
 use netreach_core::cell::{CellKey, CellResult, DenyKind, Observation, Reach};
+use netreach_core::provenance::Provenance;
 use netreach_core::results::{PhaseResult, RunReport};
 use netreach_core::verdict::Verdict;
 use netreach_report::assess::Assessment;
@@ -117,6 +119,16 @@ fn run() -> RunReport {
         run_id: "r1234".into(),
         namespaces: [("metadata-access".into(), "metadata-access-r1234".into())].into(),
         phases: vec![no_policy, deny],
+        provenance: Some(Provenance {
+            netreach_version: "0.1.0".into(),
+            context: "netreach".into(),
+            api_server: "https://127.0.0.1:6443/".into(),
+            kubernetes_version: "v1.34.4".into(),
+            nodes: 1,
+            started: "2026-11-30T10:00:00Z".into(),
+            finished: "2026-11-30T10:00:09Z".into(),
+            settings: BTreeMap::from([("settle-timeout".into(), "30s".into())]),
+        }),
     }
 }
 

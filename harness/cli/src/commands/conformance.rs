@@ -9,7 +9,7 @@ use netreach_core::baseline::Baseline;
 use netreach_core::conformance::{ReportContext, SuiteRun, build_report, filter_by_tags};
 use netreach_core::events::{EventSink, RunEvent};
 use netreach_core::suite::{Suite, load_suite};
-use netreach_kube::{Mode, Outcome, new_run_id, run_session};
+use netreach_kube::{Mode, Outcome, new_run_id, now, run_session};
 use netreach_report::reporter::Reporter;
 
 use crate::args::{ClusterArgs, ConformanceArgs};
@@ -91,7 +91,7 @@ pub async fn conformance(
     }
     let connected = super::cluster::connect(cluster, quiet).await?;
     super::cluster::check_foreign_policies(&connected, &[], args.strict).await?;
-    let client = connected.client;
+    let client = connected.client.clone();
     let cluster = Some(format!("Kubernetes {}", connected.version));
     // A ClusterNetworkPolicy is cluster-wide: its subject would cover another run's namespaces (the preflight
     // refuses that), so a battery with any runs one suite at a time.
@@ -109,18 +109,24 @@ pub async fn conformance(
     };
     // One after the other, each phase's table shows as it finishes; at once, one line per suite event (the report
     // has the tables).
+    let battery_started = now();
     let reporter = Reporter::new(quiet, crate::outputs::stdout_palette());
     let sessions = suites.iter().map(|suite| {
-        let (client, options, reporter) = (&client, &options, &reporter);
+        let (client, options, reporter, connected) = (&client, &options, &reporter, &connected);
         async move {
             let run_id = new_run_id();
+            let started = now();
             let lines = SuiteLines {
                 suite: &suite.name,
                 quiet,
             };
             let sink: &dyn EventSink = if jobs == 1 { reporter } else { &lines };
-            let (outcome, cleanup_error) =
+            let (mut outcome, cleanup_error) =
                 run_session(client, suite, &run_id, options, sink, false, interrupted()).await;
+            if let Outcome::Finished(report) = &mut outcome {
+                let settings = options.verdict_settings(Some(&suite.profile));
+                report.provenance = Some(connected.provenance(started, settings).await);
+            }
             (suite, run_id, outcome, cleanup_error)
         }
     });
@@ -159,15 +165,23 @@ pub async fn conformance(
         eprintln!("error: interrupted; the runs' namespaces and policies were removed");
         return Ok(130);
     }
+    let mut settings = options.verdict_settings(None);
+    if let Some(name) = &args.profile.profile_name {
+        settings.insert("profile-name".into(), name.clone());
+    }
+    if let Some(overrides) = &args.profile.profile {
+        settings.insert("profile-overrides".into(), overrides.clone());
+    }
     let report = build_report(
         &outcomes,
         &ReportContext {
             cluster,
+            provenance: Some(connected.provenance(battery_started, settings).await),
             plugin: args.plugin.clone(),
             tags: args.tags.clone(),
             profile_name: args.profile.profile_name.clone(),
             profile_overrides: args.profile.profile.clone(),
-            baseline,
+            baseline: baseline.clone(),
             probe: options.probe,
         },
     );
@@ -179,6 +193,16 @@ pub async fn conformance(
         let json = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
         eprintln!("report: {}", path.display());
+    }
+    if let Some(path) = &args.junit {
+        let no_baseline = Baseline::default();
+        let baseline = baseline.as_ref().map_or(&no_baseline, |(_, b)| b);
+        let mut xml = Vec::new();
+        netreach_report::junit::conformance_junit(&outcomes, baseline)
+            .serialize(&mut xml)
+            .map_err(|e| anyhow::anyhow!("--junit {}: {e}", path.display()))?;
+        std::fs::write(path, xml).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("junit report: {}", path.display());
     }
     if let Some(path) = &markdown_path {
         std::fs::write(path, netreach_report::conformance::markdown(&report))

@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 use netreach_core::suite::load_suite;
-use netreach_kube::{Mode, Outcome, new_run_id, run_session};
+use netreach_kube::{Mode, Outcome, new_run_id, now, run_session};
 
 use crate::args::{ClusterArgs, RunArgs};
 use crate::signals::interrupted;
@@ -26,8 +26,9 @@ pub async fn run(args: RunArgs, cluster: &ClusterArgs, quiet: bool) -> anyhow::R
         Mode::Create => Vec::new(),
     };
     super::cluster::check_foreign_policies(&connected, &probed, args.strict).await?;
-    let client = connected.client;
+    let client = connected.client.clone();
     let run_id = new_run_id();
+    let started = now();
     let reporter = args.outputs.reporter(quiet, baseline);
     let (outcome, cleanup_error) = run_session(
         &client,
@@ -51,7 +52,9 @@ pub async fn run(args: RunArgs, cluster: &ClusterArgs, quiet: bool) -> anyhow::R
         );
     }
     match outcome {
-        Outcome::Finished(report) => {
+        Outcome::Finished(mut report) => {
+            let settings = options.verdict_settings(Some(&suite.profile));
+            report.provenance = Some(connected.provenance(started, settings).await);
             let summary = reporter.finish(&report, &mut std::io::stdout().lock())?;
             println!("{summary}");
             Ok(if cleanup_error.is_some() {
