@@ -45,6 +45,10 @@ pub enum Error {
         image: String,
         reason: String,
     },
+    #[error(
+        "missing permission: this client may not {0}; nothing was created (deploy/rbac.yaml lists what a run needs)"
+    )]
+    Forbidden(String),
     #[error("{0}")]
     Invalid(String),
 }

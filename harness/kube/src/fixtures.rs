@@ -93,6 +93,18 @@ pub struct Fixtures {
     pub services: BTreeMap<String, (String, IpAddr)>,
 }
 
+/// Suite namespace -> the namespace in the cluster: the run's own ([`run_namespaces`]) when creating, the existing
+/// namespace for the suite's (only) namespace with `--use-existing`.
+pub fn namespace_map(suite: &Suite, mode: &Mode, run_id: &str) -> Result<BTreeMap<String, String>> {
+    match mode {
+        Mode::Create => run_namespaces(suite, run_id).map_err(Error::Invalid),
+        Mode::UseExisting { namespace } => {
+            let names = suite.namespaces.iter().map(|n| n.name.clone());
+            Ok(names.take(1).map(|n| (n, namespace.clone())).collect())
+        }
+    }
+}
+
 pub struct Deployer<'a> {
     pub client: Client,
     pub suite: &'a Suite,
@@ -109,7 +121,7 @@ impl Deployer<'_> {
         let namespaces: Api<Namespace> = Api::all(self.client.clone());
         match &self.mode {
             Mode::Create => {
-                let map = run_namespaces(self.suite, self.run_id).map_err(Error::Invalid)?;
+                let map = namespace_map(self.suite, &self.mode, self.run_id)?;
                 for name in map.values() {
                     if namespaces
                         .get_opt(name)
@@ -142,10 +154,7 @@ impl Deployer<'_> {
                 {
                     return Err(Error::NamespaceMissing(namespace.clone()));
                 }
-                Ok(BTreeMap::from([(
-                    self.suite.namespaces[0].name.clone(),
-                    namespace.clone(),
-                )]))
+                namespace_map(self.suite, &self.mode, self.run_id)
             }
         }
     }

@@ -9,7 +9,7 @@ use netreach_core::baseline::Baseline;
 use netreach_core::conformance::{ReportContext, SuiteRun, build_report, filter_by_tags};
 use netreach_core::events::{EventSink, RunEvent};
 use netreach_core::suite::{Suite, load_suite};
-use netreach_kube::{Mode, Outcome, new_run_id, now, run_session};
+use netreach_kube::{Mode, Outcome, check_permissions, new_run_id, now, run_session};
 use netreach_report::reporter::Reporter;
 
 use crate::args::{ClusterArgs, ConformanceArgs};
@@ -90,6 +90,13 @@ pub async fn conformance(
         );
     }
     let connected = super::cluster::connect(cluster, quiet).await?;
+    let run_ids: Vec<String> = suites.iter().map(|_| new_run_id()).collect();
+    let runs: Vec<_> = suites
+        .iter()
+        .zip(&run_ids)
+        .map(|(s, id)| (s, id.as_str(), &options))
+        .collect();
+    check_permissions(&connected.client, &runs).await?;
     super::cluster::check_foreign_policies(&connected, &[], args.strict).await?;
     let client = connected.client.clone();
     let cluster = Some(format!("Kubernetes {}", connected.version));
@@ -111,10 +118,9 @@ pub async fn conformance(
     // has the tables).
     let battery_started = now();
     let reporter = Reporter::new(quiet, crate::outputs::stdout_palette());
-    let sessions = suites.iter().map(|suite| {
+    let sessions = suites.iter().zip(run_ids).map(|(suite, run_id)| {
         let (client, options, reporter, connected) = (&client, &options, &reporter, &connected);
         async move {
-            let run_id = new_run_id();
             let started = now();
             let lines = SuiteLines {
                 suite: &suite.name,

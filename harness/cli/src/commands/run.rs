@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 use netreach_core::suite::load_suite;
-use netreach_kube::{Mode, Outcome, new_run_id, now, run_session};
+use netreach_kube::{Mode, Outcome, check_permissions, new_run_id, now, run_session};
 
 use crate::args::{ClusterArgs, RunArgs};
 use crate::signals::interrupted;
@@ -21,13 +21,14 @@ pub async fn run(args: RunArgs, cluster: &ClusterArgs, quiet: bool) -> anyhow::R
     let baseline = args.outputs.load_baseline()?;
     options.known = baseline.clone();
     let connected = super::cluster::connect(cluster, quiet).await?;
+    let run_id = new_run_id();
+    check_permissions(&connected.client, &[(&suite, &run_id, &options)]).await?;
     let probed: Vec<String> = match &options.mode {
         Mode::UseExisting { namespace } => vec![namespace.clone()],
         Mode::Create => Vec::new(),
     };
     super::cluster::check_foreign_policies(&connected, &probed, args.strict).await?;
     let client = connected.client.clone();
-    let run_id = new_run_id();
     let started = now();
     let reporter = args.outputs.reporter(quiet, baseline);
     let (outcome, cleanup_error) = run_session(
