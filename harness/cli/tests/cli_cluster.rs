@@ -258,7 +258,7 @@ fn existing_pods_are_probed_without_being_changed() {
         .unwrap_or_else(|_| "docker.io/curlimages/curl:8.11.1".into());
     let before: BTreeMap<String, (String, BTreeMap<String, String>)> = block_on(async {
         let client = client().await;
-        fresh_namespace(&client, namespace).await;
+        fresh_namespace(&client, namespace, &[]).await;
         let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
         for (name, labels) in [
             ("pod1-7d67b4ff9-xrcd7", "app=pod1"),
@@ -287,7 +287,7 @@ fn existing_pods_are_probed_without_being_changed() {
         create_own_policy(&client, namespace).await;
         snapshot(&pods).await
     });
-    let out = run_seed_on_existing(namespace, &[]);
+    let out = run_on_existing(None, namespace, &[]);
     let after = block_on(async {
         let client = client().await;
         let after = snapshot(&Api::namespaced(client.clone(), namespace)).await;
@@ -321,13 +321,15 @@ fn existing_pods_are_probed_without_being_changed() {
     );
 }
 
-/// `netreach run` of the seed suite, quiet, probing the pods of `namespace` (`--use-existing`), plus `extra`.
-fn run_seed_on_existing(namespace: &str, extra: &[&str]) -> std::process::Output {
-    let suite = repo().join("suites/metadata-access.yaml");
-    let suite = suite.display().to_string();
+/// `netreach run` of the suite at `suite` (default: the seed suite), quiet, probing the pods of `namespace`
+/// (`--use-existing`), plus `extra`.
+fn run_on_existing(suite: Option<&str>, namespace: &str, extra: &[&str]) -> std::process::Output {
+    let seed = repo().join("suites/metadata-access.yaml");
+    let seed = seed.display().to_string();
+    let suite = suite.unwrap_or(&seed);
     let mut args = vec![
         "run",
-        &suite,
+        suite,
         "-q",
         "--namespace",
         namespace,
@@ -337,8 +339,8 @@ fn run_seed_on_existing(namespace: &str, extra: &[&str]) -> std::process::Output
     netreach(&args)
 }
 
-/// Creates namespace `name` (a test's own, not netreach's), deleting an earlier one first.
-async fn fresh_namespace(client: &Client, name: &str) {
+/// Creates namespace `name` (a test's own, not netreach's) with `labels`, deleting an earlier one first.
+async fn fresh_namespace(client: &Client, name: &str, labels: &[(&str, &str)]) {
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let _ = namespaces.delete(name, &DeleteParams::default()).await;
     while namespaces.get_opt(name).await.unwrap().is_some() {
@@ -346,6 +348,10 @@ async fn fresh_namespace(client: &Client, name: &str) {
     }
     let mut ns = Namespace::default();
     ns.metadata.name = Some(name.into());
+    let labels = labels
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+    ns.metadata.labels = Some(labels.collect());
     namespaces
         .create(&PostParams::default(), &ns)
         .await
@@ -375,11 +381,11 @@ fn strict_refuses_a_namespace_holding_a_policy_of_its_own() {
     let namespace = "exam-strict";
     block_on(async {
         let client = client().await;
-        fresh_namespace(&client, namespace).await;
+        fresh_namespace(&client, namespace, &[]).await;
         create_own_policy(&client, namespace).await;
     });
     let before = cluster_objects();
-    let out = run_seed_on_existing(namespace, &["--strict"]);
+    let out = run_on_existing(None, namespace, &["--strict"]);
     let after = cluster_objects();
     block_on(async {
         let _ = Api::<Namespace>::all(client().await)
@@ -442,54 +448,45 @@ fn ping_names_the_context_the_api_server_and_the_version() {
     assert!(stdout.contains(", Kubernetes v1."), "{stdout}");
 }
 
-/// `netreach run` of the seed suite with `extra` flags, how long it took, and its output.
-fn timed_seed_run(extra: &[&str]) -> (Duration, std::process::Output) {
+/// The seed suite run with `--probe-image image` ends at once (within 20 s, issue 11's bound): exit 2, one line
+/// naming a source pod, the image and a reason `reason` accepts; nothing left behind.
+fn assert_probe_image_ends_the_run_at_once(image: &str, reason: impl Fn(&str) -> bool) {
     let suite = repo().join("suites/metadata-access.yaml");
     let suite = suite.display().to_string();
-    let mut args = vec!["run", &suite, "-q"];
-    args.extend_from_slice(extra);
     let started = Instant::now();
-    let out = netreach(&args);
-    (started.elapsed(), out)
-}
-
-/// Issue 11, acceptance 8: an image that cannot be pulled ends the run in seconds (not at `--ready-timeout`): exit 2,
-/// one line naming the pod, the image and the reason; nothing left behind.
-#[test]
-fn a_probe_image_that_cannot_be_pulled_ends_the_run_at_once() {
-    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
-    let image = "localhost/netreach/no-such-image:v0";
-    let (took, out) = timed_seed_run(&["--probe-image", image]);
+    let out = netreach(&["run", &suite, "-q", "--probe-image", image]);
+    let took = started.elapsed();
     let (_, stderr) = expect_exit(&out, 2);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("fixture pod metadata-access/pod")
+        stderr.contains("fixture pod metadata-access-")
             && stderr.contains(&format!("(image {image})"))
-            && (stderr.contains("ErrImagePull") || stderr.contains("ImagePullBackOff")),
+            && reason(&stderr),
         "{stderr}"
     );
     assert!(took < Duration::from_secs(20), "took {took:?}");
     assert_eq!(netreach_leftovers(), Vec::<String>::new());
 }
 
-/// Issue 11, acceptance 8: a source image without curl ends the run before the first phase, in one line.
+/// Issue 11, acceptance 8: an image that cannot be pulled ends the run in seconds (not at `--ready-timeout`).
+#[test]
+fn a_probe_image_that_cannot_be_pulled_ends_the_run_at_once() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    assert_probe_image_ends_the_run_at_once("localhost/netreach/no-such-image:v0", |e| {
+        e.contains("ErrImagePull") || e.contains("ImagePullBackOff")
+    });
+}
+
+/// Issue 11, acceptance 8: a source image without curl ends the run before the first phase.
 #[test]
 fn a_probe_image_without_curl_ends_the_run_at_once() {
     let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
     // The server image is busybox: a shell, no curl.
     let image = std::env::var("NETREACH_SERVER_IMAGE")
         .unwrap_or_else(|_| "docker.io/library/busybox:1.37".into());
-    let (took, out) = timed_seed_run(&["--probe-image", &image]);
-    let (_, stderr) = expect_exit(&out, 2);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("fixture pod metadata-access/pod")
-            && stderr.contains(&format!("(image {image})"))
-            && stderr.contains("the probe tool curl is not in the image"),
-        "{stderr}"
-    );
-    assert!(took < Duration::from_secs(20), "took {took:?}");
-    assert_eq!(netreach_leftovers(), Vec::<String>::new());
+    assert_probe_image_ends_the_run_at_once(&image, |e| {
+        e.contains("the probe tool curl is not in the image")
+    });
 }
 
 /// Issue 11, acceptance 2: where Pod Security cannot admit a hostNetwork fixture (a namespace netreach did not
@@ -501,19 +498,8 @@ fn a_host_network_fixture_refused_by_admission_is_one_line_and_leaves_nothing() 
     let namespace = "exam-baseline";
     block_on(async {
         let client = client().await;
-        fresh_namespace(&client, namespace).await;
-        let namespaces = Api::<Namespace>::all(client);
-        let mut ns = namespaces.get(namespace).await.unwrap();
-        let labels = ns.metadata.labels.get_or_insert_with(Default::default);
-        labels.insert(
-            "pod-security.kubernetes.io/enforce".into(),
-            "baseline".into(),
-        );
-        ns.metadata.managed_fields = None;
-        namespaces
-            .replace(namespace, &PostParams::default(), &ns)
-            .await
-            .unwrap();
+        let baseline = [("pod-security.kubernetes.io/enforce", "baseline")];
+        fresh_namespace(&client, namespace, &baseline).await;
     });
     // The seed suite with its hostNetwork metadata server in the suite's (here: the existing) namespace.
     let (_dir, suite) = seed_copy("metadata-access.yaml", |t| {
@@ -523,14 +509,7 @@ fn a_host_network_fixture_refused_by_admission_is_one_line_and_leaves_nothing() 
         )
     });
     let before = cluster_objects();
-    let out = netreach(&[
-        "run",
-        &suite,
-        "-q",
-        "--namespace",
-        namespace,
-        "--use-existing",
-    ]);
+    let out = run_on_existing(Some(&suite), namespace, &[]);
     let after = cluster_objects();
     block_on(async {
         let _ = Api::<Namespace>::all(client().await)

@@ -290,24 +290,11 @@ mod tests {
         let all = shown(Mode::UseExisting {
             namespace: "theirs".into(),
         });
-        assert!(
-            all.iter()
-                .any(|a| a == "create pods/exec in namespace theirs"),
-            "{all:#?}"
-        );
-        assert!(
-            all.iter().any(|a| a == "list pods in namespace theirs"),
-            "{all:#?}"
-        );
-        assert!(
-            !all.iter().any(|a| a == "create pods in namespace theirs"),
-            "{all:#?}"
-        );
-        assert!(
-            !all.iter()
-                .any(|a| a.contains("serviceaccounts in namespace theirs")),
-            "{all:#?}"
-        );
+        let has = |wanted: &str| all.iter().any(|a| a == wanted);
+        assert!(has("create pods/exec in namespace theirs"), "{all:#?}");
+        assert!(has("list pods in namespace theirs"), "{all:#?}");
+        assert!(!has("create pods in namespace theirs"), "{all:#?}");
+        assert!(!has("get serviceaccounts in namespace theirs"), "{all:#?}");
     }
 
     #[test]
