@@ -111,7 +111,9 @@ pub fn required(
         needed.insert(access("watch", "", "pods", Some(namespace)));
     }
     for namespace in sources_in {
+        // kube's exec upgrades a GET to a WebSocket: the API server checks `get` and, since 1.31, `create`.
         needed.insert(access("create", "", "pods/exec", Some(namespace)));
+        needed.insert(access("get", "", "pods/exec", Some(namespace)));
     }
     // Services in front of servers that a suite reaches through a Service; the cluster DNS pods join the world then.
     for service in &plan.services {
