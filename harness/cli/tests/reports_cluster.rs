@@ -115,11 +115,15 @@ fn seed_suite_writes_junit_json_and_markdown() {
             .unwrap()
             .starts_with("https://")
     );
+    // The run worked in namespaces of its own; `reproduce` names them, the rest of the document the suite's.
+    let deployed = document["namespaces"]["metadata-access"].as_str().unwrap();
+    assert!(deployed.starts_with("metadata-access-"), "{deployed}");
+    let reproduce = document["phases"][0]["cells"][0]["reproduce"]
+        .as_str()
+        .unwrap();
     assert!(
-        document["phases"][0]["cells"][0]["reproduce"]
-            .as_str()
-            .unwrap()
-            .starts_with("kubectl exec -n metadata-access pod1 -- curl ")
+        reproduce.starts_with(&format!("kubectl exec -n {deployed} pod1 -- curl ")),
+        "{reproduce}"
     );
 
     let markdown = std::fs::read_to_string(&md).unwrap();
@@ -196,7 +200,7 @@ fn broken_policy_reproduces_by_hand_then_baseline_makes_it_known_and_fixed_polic
         assert!(failure.contains("expected: deny"), "{failure}");
         assert!(failure.contains("curl exit: 0"), "{failure}");
         assert!(
-            failure.contains("kubectl exec -n metadata-access pod"),
+            failure.contains("kubectl exec -n metadata-access-"),
             "{failure}"
         );
         assert!(failure.contains("oracle:"), "{failure}");
