@@ -189,20 +189,10 @@ impl<'a> FixtureSpec<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use netreach_core::suite::load_suite_with_env;
-
     use super::*;
 
     fn suite(file: &str) -> Suite {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(file);
-        let env = |name: &str| {
-            (name == "NETREACH_OUTSIDE_ADDRS").then(|| "10.251.0.10 10.251.0.11".to_owned())
-        };
-        load_suite_with_env(&path, &env).unwrap()
+        crate::test_suites::repository_suite(file)
     }
 
     static IMAGES: FixtureImages = FixtureImages {

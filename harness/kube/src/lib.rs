@@ -17,6 +17,8 @@ mod probe_script;
 mod prober;
 mod runner;
 mod session;
+#[cfg(test)]
+mod test_suites;
 mod world;
 
 pub use cleanup::{Cleaned, cleanup_all, cleanup_one, cleanup_run};

@@ -222,18 +222,10 @@ pub async fn check(client: &Client, needed: &[Access]) -> Result<()> {
 mod tests {
     use super::*;
 
-    use std::path::Path;
-
     use crate::fixtures::{FixtureImages, Mode};
 
     fn suite(file: &str) -> Suite {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(file);
-        let env = |name: &str| {
-            (name == "NETREACH_OUTSIDE_ADDRS").then(|| "10.251.0.10 10.251.0.11".to_owned())
-        };
-        netreach_core::suite::load_suite_with_env(&path, &env).unwrap()
+        crate::test_suites::repository_suite(file)
     }
 
     fn shown(mode: Mode) -> Vec<String> {
