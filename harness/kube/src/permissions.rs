@@ -121,8 +121,9 @@ pub fn required(
         needed.insert(access("create", "", "services", namespace));
         needed.insert(access("list", "", "pods", Some(CLUSTER_DNS_NAMESPACE)));
     }
+    // Server-side apply (a patch) of an object that does not exist yet is a create as well.
     for namespace in policies_in {
-        for verb in ["get", "patch", "delete"] {
+        for verb in ["get", "create", "patch", "delete"] {
             needed.insert(access(verb, NETWORKING, "networkpolicies", Some(namespace)));
         }
     }
@@ -133,7 +134,7 @@ pub fn required(
             "customresourcedefinitions",
             None,
         ));
-        for verb in ["get", "list", "patch", "delete"] {
+        for verb in ["get", "list", "create", "patch", "delete"] {
             needed.insert(access(
                 verb,
                 CLUSTER_POLICY_GROUP,
@@ -260,6 +261,8 @@ mod tests {
             "create pods/exec in namespace metadata-access-abcd1234",
             "watch serviceaccounts in namespace metadata-access-abcd1234",
             "patch networkpolicies.networking.k8s.io in namespace metadata-access-abcd1234",
+            // Server-side apply of a policy that does not exist yet creates it.
+            "create networkpolicies.networking.k8s.io in namespace metadata-access-abcd1234",
             "list networkpolicies.networking.k8s.io (cluster-wide)",
         ] {
             assert!(
