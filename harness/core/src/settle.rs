@@ -266,6 +266,15 @@ mod tests {
         Settle::new(cells, TIMING, BTreeMap::new())
     }
 
+    /// The keys of the cells the confirmation round re-probes, in order.
+    fn confirmed_keys(s: &Settle) -> Vec<CellKey> {
+        s.confirmation()
+            .1
+            .into_iter()
+            .map(|c| c.key.clone())
+            .collect()
+    }
+
     #[test]
     fn a_match_is_decided_and_records_its_time() {
         let mut s = settle(vec![cell("a", "x", Reach::Deny)]);
@@ -324,10 +333,8 @@ mod tests {
         s.observe(&key("a", "late"), denied(), ms(400));
         s.observe(&key("a", "late"), allowed(), ms(1400));
         s.observe(&key("a", "never"), denied(), ms(400));
-        let (at, cells) = s.confirmation();
-        assert_eq!(at, ms(1000));
-        let keys: Vec<_> = cells.into_iter().map(|c| c.key.clone()).collect();
-        assert_eq!(keys, vec![key("a", "early")]);
+        assert_eq!(s.confirmation().0, ms(1000));
+        assert_eq!(confirmed_keys(&s), vec![key("a", "early")]);
     }
 
     #[test]
@@ -422,13 +429,7 @@ mod tests {
         .with_known_deviations(known_allow("a", "x"));
         s.observe(&key("a", "x"), allowed(), ms(1500));
         s.observe(&key("a", "late"), denied(), ms(1500));
-        let keys: Vec<_> = s
-            .confirmation()
-            .1
-            .into_iter()
-            .map(|c| c.key.clone())
-            .collect();
-        assert_eq!(keys, vec![key("a", "x")]);
+        assert_eq!(confirmed_keys(&s), vec![key("a", "x")]);
         // Upheld: still the known deviation, decided, and no settle time.
         assert_eq!(
             s.observe(&key("a", "x"), allowed(), ms(2000)),
@@ -492,13 +493,7 @@ mod tests {
         assert_eq!(s.cell(&k).unwrap().settled_after, None);
         s.observe(&key("a", "late"), denied(), ms(1500));
         // ...and re-probed by the confirmation round like a known deviation.
-        let keys: Vec<_> = s
-            .confirmation()
-            .1
-            .into_iter()
-            .map(|c| c.key.clone())
-            .collect();
-        assert_eq!(keys, vec![k.clone()]);
+        assert_eq!(confirmed_keys(&s), vec![k.clone()]);
         assert_eq!(s.observe(&k, allowed(), ms(2000)), Next::Decided);
         assert_eq!(
             s.into_cells()[0].status(),
