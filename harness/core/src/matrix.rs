@@ -22,6 +22,8 @@ use crate::world::{Protocol, World};
 pub struct Source {
     pub pod: PodRef,
     pub node: Option<String>,
+    /// Its pod IP: where its self cells probe.
+    pub address: IpAddr,
 }
 
 /// Where a destination is: what the oracle judges, and the address, port and path a probe fetches.
@@ -164,6 +166,8 @@ impl Layout {
                     service: None,
                 },
                 DestinationKind::External(ExternalDestination::Unavailable { .. }) => continue,
+                // One endpoint per source pod: placed with each cell (see `phase_cells_layered`).
+                DestinationKind::SelfTraffic { .. } => continue,
             };
             self.destinations.insert(destination.name.clone(), endpoint);
         }
@@ -431,9 +435,19 @@ pub fn phase_cells_layered(
                 .iter()
                 .find(|d| d.name == column.destination)
                 .expect("every column names a destination of the suite");
-            let endpoint = layout
-                .destinations
-                .get(&destination.name)
+            let own = source
+                .filter(|_| matches!(destination.kind, DestinationKind::SelfTraffic { .. }))
+                .map(|source| Endpoint {
+                    target: Target::Pod(source.pod.clone()),
+                    address: source.address,
+                    port: column.port,
+                    path: "/".into(),
+                    node: source.node.clone(),
+                    service: None,
+                });
+            let endpoint = own
+                .as_ref()
+                .or_else(|| layout.destinations.get(&destination.name))
                 .filter(|_| not_created.is_none());
             let resolves = endpoint
                 .and_then(|to| to.service.as_ref())

@@ -75,6 +75,16 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
             labels: Labels::from([(HOSTNAME_LABEL.to_owned(), node.clone())]),
         }],
     };
+    // Every source pod serves the self ports (its container ports, for named ports).
+    let self_ports: Vec<ContainerPort> = suite
+        .self_ports()
+        .into_iter()
+        .map(|p| ContainerPort {
+            name: p.name,
+            port: p.port,
+            protocol: p.protocol,
+        })
+        .collect();
     for (i, pod) in suite.pods.iter().enumerate() {
         world.pods.push(PodInfo {
             name: pod.name.clone(),
@@ -87,7 +97,7 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
             },
             node: node.clone(),
             host_network: pod.host_network,
-            ports: Vec::new(),
+            ports: self_ports.clone(),
         });
     }
     let mut layout = Layout::default();
@@ -97,6 +107,7 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
             Source {
                 pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
                 node: Some(node.clone()),
+                address: pod.ip,
             },
         );
     }

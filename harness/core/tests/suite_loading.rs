@@ -478,3 +478,44 @@ fn a_service_must_front_an_earlier_pod_server() {
         "{error}"
     );
 }
+
+/// Issue 12: a `self` destination: each source pod to its own pod IP, on ports it serves, judged by the oracle as
+/// traffic from the pod to itself (implementation-defined under a policy that isolates it).
+#[test]
+fn self_cells_probe_each_pod_at_its_own_address_and_depend_on_the_self_traffic_switch() {
+    use netreach_core::matrix::phase_cells;
+    use netreach_core::plan::{resolved_policies, synthetic_deployment};
+    let suite =
+        load_suite_with_env(&repo_root().join("suites/conformance/self.yaml"), &no_env).unwrap();
+    let deployment = synthetic_deployment(&suite);
+    let policies = resolved_policies(&suite.phases[1], &deployment.placeholders);
+    let cells = phase_cells(&suite, 1, &deployment.layout, &deployment.world, &policies).unwrap();
+    let own = |pod: &str, protocol: &str| {
+        cells
+            .iter()
+            .find(|c| {
+                c.key.from == pod && c.key.to == "self" && c.key.protocol.as_api() == protocol
+            })
+            .unwrap()
+    };
+    let isolated = own("isolated", "TCP");
+    let address = deployment.layout.sources["isolated"].address;
+    assert_eq!(isolated.url, format!("http://{address}:8080/"));
+    assert_eq!(own("isolated", "UDP").url, format!("udp://{address}:8080"));
+    let oracle = isolated.oracle.as_ref().unwrap();
+    assert_eq!(oracle.expected, Reach::Allow);
+    assert_eq!(
+        oracle.implementation_defined,
+        ["policy-applies-to-self-traffic"]
+    );
+    let other = own("open", "TCP");
+    assert_ne!(other.url, isolated.url);
+    assert!(
+        other
+            .oracle
+            .as_ref()
+            .unwrap()
+            .implementation_defined
+            .is_empty()
+    );
+}

@@ -160,7 +160,9 @@ impl<'a> FixtureSpec<'a> {
             .iter()
             .filter_map(|d| match &d.kind {
                 DestinationKind::Server(server) => Some((d.name.as_str(), server)),
-                DestinationKind::External(_) | DestinationKind::Service(_) => None,
+                DestinationKind::External(_)
+                | DestinationKind::Service(_)
+                | DestinationKind::SelfTraffic { .. } => None,
             })
     }
 
@@ -180,6 +182,12 @@ impl<'a> FixtureSpec<'a> {
         if other_protocols {
             objects::add_connect_container(&mut probe, &self.images.agnhost);
         }
+        objects::add_self_servers(
+            &mut probe,
+            &self.images.agnhost,
+            &self.suite.self_ports(),
+            pod.host_network,
+        );
         if let Some(spec) = probe.spec.as_mut().filter(|_| pod.host_network) {
             spec.host_network = Some(true);
         }

@@ -243,14 +243,32 @@ pub fn netexec_server_pod(
     ports: &[ServerPort],
     host_network: bool,
 ) -> Pod {
+    let mut containers = netexec_containers(placement.image, ports).into_iter();
+    let first = containers.next().unwrap_or_default();
+    let mut pod = base_spec(placement, first);
+    add_containers(&mut pod, containers, ports, host_network);
+    if let Some(spec) = pod.spec.as_mut() {
+        spec.host_network = Some(host_network);
+    }
+    pod
+}
+
+/// Makes a source pod serve its self cells' ports: netexec containers as a server's (none for no ports).
+pub fn add_self_servers(pod: &mut Pod, image: &str, ports: &[ServerPort], host_network: bool) {
+    add_containers(pod, netexec_containers(image, ports), ports, host_network);
+}
+
+/// One `netexec --http-port=N --udp-port=N` container per port number of `ports`, declaring the ports of that
+/// number (names and protocols as the suite gives them), Ready once the TCP port answers.
+fn netexec_containers(image: &str, ports: &[ServerPort]) -> Vec<Container> {
     let mut numbers: Vec<u16> = ports.iter().map(|p| p.port).collect();
     numbers.sort_unstable();
     numbers.dedup();
-    let containers: Vec<Container> = numbers
+    numbers
         .iter()
         .map(|&number| Container {
             name: format!("netexec-{number}"),
-            image: Some(placement.image.to_owned()),
+            image: Some(image.to_owned()),
             image_pull_policy: Some("IfNotPresent".into()),
             args: Some(vec![
                 "netexec".into(),
@@ -279,31 +297,37 @@ pub fn netexec_server_pod(
             }),
             ..Default::default()
         })
-        .collect();
-    let mut containers = containers.into_iter();
-    let first = containers.next().unwrap_or_default();
-    let mut pod = base_spec(placement, first);
-    if let Some(spec) = pod.spec.as_mut() {
-        let context = spec
-            .containers
-            .first()
-            .and_then(|c| c.security_context.clone());
-        spec.containers.extend(containers.map(|mut c| {
-            c.security_context = context.clone();
-            c
-        }));
-        spec.host_network = Some(host_network);
-        // A port below 1024 for the image's non-root user: the namespaced, "safe" sysctl opens it.
-        if let Some(low) = numbers.first().filter(|&&n| n < 1024 && !host_network) {
-            spec.security_context
-                .get_or_insert_with(Default::default)
-                .sysctls = Some(vec![Sysctl {
-                name: "net.ipv4.ip_unprivileged_port_start".into(),
-                value: low.to_string(),
-            }]);
-        }
+        .collect()
+}
+
+/// Appends `containers` with the first container's security context, and opens a port of `ports` below 1024 to
+/// the image's non-root user with the namespaced, "safe" sysctl (not on the host's network).
+fn add_containers(
+    pod: &mut Pod,
+    containers: impl IntoIterator<Item = Container>,
+    ports: &[ServerPort],
+    host_network: bool,
+) {
+    let Some(spec) = pod.spec.as_mut() else {
+        return;
+    };
+    let context = spec
+        .containers
+        .first()
+        .and_then(|c| c.security_context.clone());
+    spec.containers.extend(containers.into_iter().map(|mut c| {
+        c.security_context = context.clone();
+        c
+    }));
+    let lowest = ports.iter().map(|p| p.port).min();
+    if let Some(low) = lowest.filter(|&n| n < 1024 && !host_network) {
+        spec.security_context
+            .get_or_insert_with(Default::default)
+            .sysctls = Some(vec![Sysctl {
+            name: "net.ipv4.ip_unprivileged_port_start".into(),
+            value: low.to_string(),
+        }]);
     }
-    pod
 }
 
 /// A ClusterIP Service named like server destination `destination`, selecting its pod (by [`DESTINATION_LABEL`])

@@ -221,6 +221,7 @@ impl Runner<'_> {
             let source = Source {
                 pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
                 node: pod.node.clone(),
+                address: pod.ip,
             };
             layout.sources.insert(name.clone(), source);
         }

@@ -240,6 +240,7 @@ impl Loader<'_> {
         }
         let mut seen = BTreeSet::new();
         let mut host_ports = BTreeSet::new();
+        let mut seen_self = false;
         let mut out = Vec::new();
         for (i, dest) in specs.iter().enumerate() {
             let field = |f: &str| format!("destinations[{i}].{f}");
@@ -250,8 +251,13 @@ impl Loader<'_> {
                     format!("duplicate destination {:?}", dest.name),
                 ));
             }
-            let kind = match (&dest.server, &dest.external, &dest.service) {
-                (None, None, Some(service)) => {
+            let kind = match (
+                &dest.server,
+                &dest.external,
+                &dest.service,
+                &dest.self_traffic,
+            ) {
+                (None, None, Some(service), None) => {
                     let server = out
                         .iter()
                         .find_map(|d: &Destination| match &d.kind {
@@ -282,9 +288,15 @@ impl Loader<'_> {
                         ports: server.ports.clone(),
                     })
                 }
-                (Some(server), None, None) => {
+                (Some(server), None, None, None) => {
                     self.labels(&field("server.labels"), &server.labels)?;
-                    let ports = self.server_ports(&field, server)?;
+                    let ports = self.server_ports(
+                        &field,
+                        "server",
+                        server.port,
+                        &server.port_name,
+                        &server.ports,
+                    )?;
                     for port in ports.iter().filter(|_| server.host_network) {
                         if !host_ports.insert((port.port, port.protocol)) {
                             return Err(self.err(
@@ -312,7 +324,16 @@ impl Loader<'_> {
                         body: server.body.clone().unwrap_or_else(|| dest.name.clone()),
                     })
                 }
-                (None, Some(external), None) => {
+                (None, None, None, Some(own)) => {
+                    let ports =
+                        self.server_ports(&field, "self", own.port, &own.port_name, &own.ports)?;
+                    if seen_self {
+                        return Err(self.err(field("self"), "only one `self` destination"));
+                    }
+                    seen_self = true;
+                    DestinationKind::SelfTraffic { ports }
+                }
+                (None, Some(external), None, None) => {
                     // A placeholder standing for it gives the stand-in's family.
                     let v6 = placeholders.iter().any(|(address, name)| {
                         name == &dest.name && address.parse::<IpAddr>().is_ok_and(|a| a.is_ipv6())
@@ -327,7 +348,7 @@ impl Loader<'_> {
                 _ => {
                     return Err(self.err(
                         field("(destination)"),
-                        "give exactly one of `server`, `external` or `service`",
+                        "give exactly one of `server`, `external`, `service` or `self`",
                     ));
                 }
             };
@@ -339,37 +360,42 @@ impl Loader<'_> {
         Ok(out)
     }
 
-    /// A server's ports: the short form (`port`, `portName`: one TCP port, default 80 named `http`) or `ports`.
+    /// The ports of a server or of `self` (`kind`): the short form (`port`, `portName`: one TCP port, default 80
+    /// named `http`) or `ports`.
     fn server_ports(
         &self,
         field: &dyn Fn(&str) -> String,
-        server: &ServerSpec,
+        kind: &str,
+        port: Option<u16>,
+        port_name: &Option<String>,
+        ports: &Option<Vec<ServerPortSpec>>,
     ) -> Result<Vec<ServerPort>, SuiteError> {
-        let Some(specs) = &server.ports else {
-            let port = server.port.unwrap_or(80);
+        let field = |f: &str| field(&format!("{kind}.{f}"));
+        let Some(specs) = ports else {
+            let port = port.unwrap_or(80);
             if port == 0 {
-                return Err(self.err(field("server.port"), "must be 1-65535"));
+                return Err(self.err(field("port"), "must be 1-65535"));
             }
-            let name = server.port_name.clone().unwrap_or_else(|| "http".into());
-            check_port_name(&name).map_err(|m| self.err(field("server.portName"), m))?;
+            let name = port_name.clone().unwrap_or_else(|| "http".into());
+            check_port_name(&name).map_err(|m| self.err(field("portName"), m))?;
             return Ok(vec![ServerPort {
                 name: Some(name),
                 port,
                 protocol: Protocol::Tcp,
             }]);
         };
-        if server.port.is_some() || server.port_name.is_some() {
+        if port.is_some() || port_name.is_some() {
             return Err(self.err(
-                field("server.ports"),
+                field("ports"),
                 "give either `port`/`portName` or `ports`, not both",
             ));
         }
         if specs.is_empty() {
-            return Err(self.err(field("server.ports"), "at least one port is needed"));
+            return Err(self.err(field("ports"), "at least one port is needed"));
         }
         let mut out: Vec<ServerPort> = Vec::new();
         for (j, spec) in specs.iter().enumerate() {
-            let at = |f: &str| field(&format!("server.ports[{j}].{f}"));
+            let at = |f: &str| field(&format!("ports[{j}].{f}"));
             if spec.port == 0 {
                 return Err(self.err(at("port"), "must be 1-65535"));
             }

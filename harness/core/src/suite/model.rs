@@ -32,6 +32,17 @@ pub struct Suite {
 }
 
 impl Suite {
+    /// The ports every source pod serves for its self cells (none without a `self` destination).
+    pub fn self_ports(&self) -> Vec<ServerPort> {
+        self.destinations
+            .iter()
+            .flat_map(|d| match &d.kind {
+                DestinationKind::SelfTraffic { ports } => ports.clone(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
     /// Every column of the matrix, in suite order (destinations, then their ports as written).
     pub fn columns(&self) -> Vec<Column> {
         self.destinations
@@ -134,6 +145,11 @@ pub enum DestinationKind {
     /// A server pod netreach deploys; `namespace: None` means netreach's own namespace for the run.
     Server(ServerDestination),
     External(ExternalDestination),
+    /// Each source pod to itself by its own pod IP (the source pods serve these ports).
+    #[serde(rename = "self")]
+    SelfTraffic {
+        ports: Vec<ServerPort>,
+    },
     /// A ClusterIP Service in front of a server destination; its cells are decided by that server's pod.
     Service(ServiceDestination),
 }
@@ -220,8 +236,9 @@ impl Destination {
     /// so cell and test names are the same wherever the suite is loaded. An outside destination has one TCP port.
     pub fn ports(&self) -> Vec<(u16, Protocol)> {
         match &self.kind {
-            DestinationKind::Server(server) => {
-                server.ports.iter().map(|p| (p.port, p.protocol)).collect()
+            DestinationKind::Server(ServerDestination { ports, .. })
+            | DestinationKind::SelfTraffic { ports } => {
+                ports.iter().map(|p| (p.port, p.protocol)).collect()
             }
             DestinationKind::Service(service) => {
                 service.ports.iter().map(|p| (p.port, p.protocol)).collect()

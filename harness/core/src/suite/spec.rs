@@ -64,6 +64,9 @@ pub struct DestinationSpec {
     pub external: Option<ExternalSpec>,
     #[serde(default)]
     pub service: Option<ServiceSpec>,
+    /// Each source pod to itself, by its own pod IP, on these ports (which the source pods then serve).
+    #[serde(default, rename = "self")]
+    pub self_traffic: Option<SelfSpec>,
 }
 
 /// A ClusterIP Service netreach creates in front of one of the suite's server destinations.
@@ -75,6 +78,19 @@ pub struct ServiceSpec {
     /// How a probe addresses the Service: `ip` (its ClusterIP, the default) or `name` (its cluster DNS name).
     #[serde(default)]
     pub by: crate::suite::ServiceAddressing,
+}
+
+/// A pod to itself: the ports each source pod serves and probes on its own IP (`port`/`portName` or `ports`, as
+/// for a server; default port 80 named `http`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SelfSpec {
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub port_name: Option<String>,
+    #[serde(default)]
+    pub ports: Option<Vec<ServerPortSpec>>,
 }
 
 /// An HTTP server pod that netreach deploys.
