@@ -534,3 +534,19 @@ fn a_host_network_fixture_refused_by_admission_is_one_line_and_leaves_nothing() 
     );
     assert_eq!(before, after, "the cluster was changed");
 }
+
+/// Issue 12: `self` cells need source pods that serve their ports, and `--use-existing` creates none: exit 2 in
+/// one line naming the destination, before the namespace is even looked at.
+#[test]
+fn use_existing_refuses_a_suite_with_self_cells() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let suite = repo().join("suites/conformance/self.yaml");
+    let out = run_on_existing(Some(suite.to_str().unwrap()), "no-such-namespace", &[]);
+    let (_, stderr) = expect_exit(&out, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr
+            .contains("--use-existing creates no pods, but destination self needs the source pods"),
+        "{stderr}"
+    );
+}

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use netreach_core::cell::Reach;
-use netreach_core::suite::{DestinationKind, ExternalDestination, load_suite_with_env};
+use netreach_core::suite::{DestinationKind, ExternalDestination, Suite, load_suite_with_env};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -480,42 +480,115 @@ fn a_service_must_front_an_earlier_pod_server() {
 }
 
 /// Issue 12: a `self` destination: each source pod to its own pod IP, on ports it serves, judged by the oracle as
-/// traffic from the pod to itself (implementation-defined under a policy that isolates it).
+/// traffic from the pod to itself: under a policy that isolates the pod, the verdict is the switch
+/// `policy-applies-to-self-traffic` (allowed when false, denied when true), and implementation-defined either way.
 #[test]
 fn self_cells_probe_each_pod_at_its_own_address_and_depend_on_the_self_traffic_switch() {
-    use netreach_core::matrix::phase_cells;
+    use netreach_core::matrix::{Cell, phase_cells};
     use netreach_core::plan::{resolved_policies, synthetic_deployment};
-    let suite =
+    let mut suite =
         load_suite_with_env(&repo_root().join("suites/conformance/self.yaml"), &no_env).unwrap();
-    let deployment = synthetic_deployment(&suite);
-    let policies = resolved_policies(&suite.phases[1], &deployment.placeholders);
-    let cells = phase_cells(&suite, 1, &deployment.layout, &deployment.world, &policies).unwrap();
-    let own = |pod: &str, protocol: &str| {
-        cells
-            .iter()
-            .find(|c| {
-                c.key.from == pod && c.key.to == "self" && c.key.protocol.as_api() == protocol
-            })
-            .unwrap()
+    let cells = |suite: &Suite, phase: usize| -> Vec<Cell> {
+        let deployment = synthetic_deployment(suite);
+        let policies = resolved_policies(&suite.phases[phase], &deployment.placeholders);
+        phase_cells(
+            suite,
+            phase,
+            &deployment.layout,
+            &deployment.world,
+            &policies,
+        )
+        .unwrap()
     };
-    let isolated = own("isolated", "TCP");
-    let address = deployment.layout.sources["isolated"].address;
+    let own = |cells: &[Cell], pod: &str, to: &str, protocol: &str| -> Cell {
+        let found = cells
+            .iter()
+            .find(|c| c.key.from == pod && c.key.to == to && c.key.protocol.as_api() == protocol);
+        found.cloned().unwrap()
+    };
+    let verdict = |cell: &Cell| {
+        let oracle = cell.oracle.as_ref().unwrap();
+        (oracle.expected, oracle.implementation_defined.clone())
+    };
+    let switch = vec!["policy-applies-to-self-traffic".to_owned()];
+    let deny_all = cells(&suite, 1);
+    let isolated = own(&deny_all, "isolated", "self", "TCP");
+    let address = synthetic_deployment(&suite).layout.sources["isolated"].address;
     assert_eq!(isolated.url, format!("http://{address}:8080/"));
-    assert_eq!(own("isolated", "UDP").url, format!("udp://{address}:8080"));
-    let oracle = isolated.oracle.as_ref().unwrap();
-    assert_eq!(oracle.expected, Reach::Allow);
     assert_eq!(
-        oracle.implementation_defined,
-        ["policy-applies-to-self-traffic"]
+        own(&deny_all, "isolated", "self", "UDP").url,
+        format!("udp://{address}:8080")
     );
-    let other = own("open", "TCP");
-    assert_ne!(other.url, isolated.url);
+    assert_eq!(verdict(&isolated), (Reach::Allow, switch.clone()));
+    let open = own(&deny_all, "open", "self", "TCP");
+    assert_ne!(open.url, isolated.url);
+    assert_eq!(verdict(&open), (Reach::Allow, vec![]));
+    // Without a policy around it the switch decides nothing.
+    let no_policy = cells(&suite, 0);
+    assert_eq!(
+        verdict(&own(&no_policy, "isolated", "self", "TCP")),
+        (Reach::Allow, vec![])
+    );
+
+    suite.profile.policy_applies_to_self_traffic = true;
+    let strict = cells(&suite, 1);
+    for protocol in ["TCP", "UDP"] {
+        let cell = own(&strict, "isolated", "self", protocol);
+        assert_eq!(verdict(&cell), (Reach::Deny, switch.clone()), "{protocol}");
+    }
+    assert_eq!(
+        verdict(&own(&strict, "open", "self", "TCP")),
+        (Reach::Allow, vec![])
+    );
+}
+
+/// Issue 12: a bad `self` destination is one line naming the file and the field.
+#[test]
+fn bad_self_destinations_are_named_by_field() {
+    let with = |destination: &'static str, pod: &'static str| {
+        load_error("metadata-access.yaml", move |t| {
+            t.replace("  - name: web\n", &format!("{destination}  - name: web\n"))
+                .replace("labels: {app: pod1}", pod)
+        })
+    };
+    let pod1 = "labels: {app: pod1}";
+    let error = with(
+        "  - name: own\n    self: {port: 8080, ports: [{port: 9090}]}\n",
+        pod1,
+    );
     assert!(
-        other
-            .oracle
-            .as_ref()
-            .unwrap()
-            .implementation_defined
-            .is_empty()
+        error.contains("metadata-access.yaml")
+            && error
+                .contains("destinations[1].self.ports: give either `port`/`portName` or `ports`"),
+        "{error}"
+    );
+    let error = with("  - name: own\n    self: {ports: []}\n", pod1);
+    assert!(
+        error.contains("destinations[1].self.ports: at least one port"),
+        "{error}"
+    );
+    let error = with(
+        "  - name: own\n    self: {port: 8080}\n  - name: own2\n    self: {port: 9090}\n",
+        pod1,
+    );
+    assert!(
+        error.contains("destinations[2].self: only one `self` destination"),
+        "{error}"
+    );
+    let error = with(
+        "  - name: own\n    self: {port: 8080}\n    server: {port: 8080}\n",
+        pod1,
+    );
+    assert!(
+        error.contains("destinations[1].(destination): give exactly one of `server`, `external`, `service` or `self`"),
+        "{error}"
+    );
+    let error = with(
+        "  - name: own\n    self: {port: 8080}\n",
+        "labels: {app: pod1}\n    hostNetwork: true",
+    );
+    assert!(
+        error.contains("destinations[1].self: pods[0] \"pod1\" is a hostNetwork pod"),
+        "{error}"
     );
 }

@@ -13,7 +13,7 @@ use kube::runtime::wait::await_condition;
 use kube::runtime::watcher::{self, watcher};
 use kube::{Api, Client};
 use netreach_core::isolation::run_namespaces;
-use netreach_core::suite::Suite;
+use netreach_core::suite::{DestinationKind, Suite};
 use netreach_core::world::{ContainerPort, Labels, Protocol};
 
 use crate::admission::{hopeless, one_line, refused_fields};
@@ -139,6 +139,18 @@ impl Deployer<'_> {
                     return Err(Error::Invalid(format!(
                         "--use-existing creates no pods, but pod {} has createdIn",
                         pod.name
+                    )));
+                }
+                if let Some(own) = self
+                    .suite
+                    .destinations
+                    .iter()
+                    .find(|d| matches!(d.kind, DestinationKind::SelfTraffic { .. }))
+                {
+                    return Err(Error::Invalid(format!(
+                        "--use-existing creates no pods, but destination {} needs the source pods to serve its \
+                         ports (a `self` destination)",
+                        own.name
                     )));
                 }
                 if self.suite.namespaces.len() != 1 {

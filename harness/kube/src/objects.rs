@@ -486,6 +486,37 @@ mod tests {
         assert_eq!(high.spec.unwrap().security_context.unwrap().sysctls, None);
     }
 
+    /// Issue 12: a source pod of a suite with a `self` destination serves its ports beside the probe container,
+    /// as restricted-admissible as the probe, with the suite's container ports (named ports resolve on it).
+    #[test]
+    fn a_source_pod_serving_its_self_ports_stays_restricted_admissible() {
+        use netreach_core::world::Protocol;
+        let labels = BTreeMap::new();
+        let mut pod = probe_pod(&placement(&labels));
+        let port = |name: &str, protocol| ServerPort {
+            name: Some(name.into()),
+            port: 8080,
+            protocol,
+        };
+        let ports = [port("http", Protocol::Tcp), port("echo", Protocol::Udp)];
+        add_self_servers(&mut pod, "agnhost", &ports, false);
+        let fields = restricted_fields(&pod);
+        assert_eq!(fields.len(), 2 + 2 * 2, "{fields:?}");
+        assert!(fields.iter().all(|f| !f.contains("None")), "{fields:?}");
+        assert!(!needs_privileged(&pod));
+        let spec = pod.spec.unwrap();
+        let served = &spec.containers[1];
+        assert_eq!(served.name, "netexec-8080");
+        let declared: Vec<_> = served
+            .ports
+            .iter()
+            .flatten()
+            .map(|p| p.name.clone())
+            .collect();
+        assert_eq!(declared, [Some("http".into()), Some("echo".into())]);
+        assert_eq!(spec.security_context.unwrap().sysctls, None);
+    }
+
     #[test]
     fn a_host_network_server_below_1024_runs_as_root_and_needs_a_privileged_namespace() {
         let labels = BTreeMap::new();

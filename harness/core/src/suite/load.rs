@@ -77,6 +77,7 @@ impl Loader<'_> {
         let destinations =
             self.destinations(&spec.destinations, &namespace_names, &spec.placeholders)?;
         let placeholders = self.placeholders(&spec, &destinations)?;
+        self.self_sources(&destinations, &pods)?;
         let pod_names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
         let columns: Vec<String> = destinations
             .iter()
@@ -135,6 +136,28 @@ impl Loader<'_> {
             tables_profile: spec.profile,
             tags: suite_tags,
         })
+    }
+
+    /// A `self` destination makes every source pod serve its ports: not on a hostNetwork pod (it would bind them on
+    /// its node, and its traffic is no pod's under NetworkPolicy).
+    fn self_sources(
+        &self,
+        destinations: &[Destination],
+        pods: &[FixturePod],
+    ) -> Result<(), SuiteError> {
+        let own = destinations
+            .iter()
+            .position(|d| matches!(d.kind, DestinationKind::SelfTraffic { .. }));
+        match (own, pods.iter().position(|p| p.host_network)) {
+            (Some(i), Some(j)) => Err(self.err(
+                format!("destinations[{i}].self"),
+                format!(
+                    "pods[{j}] {:?} is a hostNetwork pod: a `self` destination needs every source pod on the pod network",
+                    pods[j].name
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Tags are DNS-label-like words (`ipblock`, `implementation-defined`); `inherited` ones come first.
