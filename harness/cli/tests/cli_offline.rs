@@ -269,3 +269,35 @@ fn explain_of_a_service_by_name_says_dns_then_the_backend() {
         "{stdout}"
     );
 }
+
+/// Issue 12: `plan --json` says each cell's IP family; the ipv6 suite's IPv4-only ipBlock opens IPv4, not IPv6.
+#[test]
+fn plan_json_gives_each_cells_family() {
+    let args = ["plan", "suites/conformance/ipv6.yaml", "--json"];
+    let (stdout, _) = expect_exit(&netreach_with(&args, offline), 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let phase = doc["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "ingress-ipblock-ipv4-only")
+        .unwrap();
+    let cells: Vec<(String, String, String)> = phase["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["from"] == "client")
+        .map(|c| {
+            let field = |name: &str| c[name].as_str().unwrap_or_default().to_owned();
+            (field("to"), field("family"), field("expected"))
+        })
+        .collect();
+    let owned = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(
+        cells,
+        [
+            owned("web", "IPv4", "allow"),
+            owned("web-v6", "IPv6", "deny")
+        ]
+    );
+}

@@ -62,6 +62,7 @@ fn world(rng: &mut Lcg) -> World {
                 namespace: format!("ns{}", i % NAMESPACES),
                 labels,
                 ip: IpAddr::V4(Ipv4Addr::new(10, 42, (i / 250) as u8, (i % 250) as u8 + 1)),
+                secondary_ip: None,
                 node: format!("node{}", i % 3),
                 host_network: false,
                 ports: vec![

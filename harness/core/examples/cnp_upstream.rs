@@ -144,6 +144,7 @@ fn world(dir: &Path) -> Result<World, String> {
                                 (n % 200 + 10) as u8,
                             ))
                         },
+                        secondary_ip: None,
                         node: "node-1".into(),
                         host_network,
                         ports: ports.clone(),

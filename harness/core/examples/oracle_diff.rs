@@ -98,6 +98,7 @@ fn world(rng: &mut Rng) -> World {
                 namespace: ns.into(),
                 labels: pod_labels,
                 ip: format!("10.1.{n}.{}", i + 1).parse().expect("ip"),
+                secondary_ip: None,
                 node: "node-1".into(),
                 host_network: false,
                 ports: vec![

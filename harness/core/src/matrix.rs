@@ -15,7 +15,7 @@ use crate::suite::{
     Column, Destination, DestinationKind, Expectation, ExternalDestination, ServerDestination,
     ServiceAddressing, Suite,
 };
-use crate::world::{Protocol, World};
+use crate::world::{IpFamily, Protocol, World};
 
 /// A source pod of the suite as it stands in the world.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +102,9 @@ impl Endpoint {
 pub struct Layout {
     pub sources: BTreeMap<String, Source>,
     pub destinations: BTreeMap<String, Endpoint>,
+    /// Destinations left out for a reason of the world (a server pod with no address of the destination's family),
+    /// with that reason: their cells are skipped with it.
+    pub unplaced: BTreeMap<String, String>,
 }
 
 impl Layout {
@@ -116,13 +119,32 @@ impl Layout {
         mut server: impl FnMut(usize, &Destination, &ServerDestination) -> Result<ServerPod, E>,
         mut service: impl FnMut(&str, ServiceAddressing) -> Result<ServiceAddress, E>,
     ) -> Result<(), E> {
+        // Each server's pod, which a Service in front of it reaches at its primary address.
+        let mut server_pods: BTreeMap<&str, PodRef> = BTreeMap::new();
         for (index, destination) in suite.destinations.iter().enumerate() {
             let endpoint = match &destination.kind {
                 DestinationKind::Server(spec) => {
                     let placed = server(index, destination, spec)?;
+                    server_pods.insert(&destination.name, placed.pod.clone());
+                    let (target, address) = match destination.family {
+                        Some(family) if IpFamily::of(placed.address) != family => {
+                            match placed.secondary.filter(|a| IpFamily::of(*a) == family) {
+                                // The oracle finds the pod by that address, and sees both ends in its family.
+                                Some(address) => (Target::Address(address), address),
+                                None => {
+                                    self.unplaced.insert(
+                                        destination.name.clone(),
+                                        no_address_of(&placed.pod, family),
+                                    );
+                                    continue;
+                                }
+                            }
+                        }
+                        _ => (Target::Pod(placed.pod), placed.address),
+                    };
                     Endpoint {
-                        target: Target::Pod(placed.pod),
-                        address: placed.address,
+                        target,
+                        address,
                         port: spec.ports.first().map(|p| p.port).unwrap_or_default(),
                         path: "/".into(),
                         node: placed.node,
@@ -136,6 +158,10 @@ impl Layout {
                     };
                     let address = service(&spec.of, spec.by)?;
                     Endpoint {
+                        target: server_pods
+                            .get(spec.of.as_str())
+                            .map(|pod| Target::Pod(pod.clone()))
+                            .unwrap_or(backend.target),
                         address: address.cluster_ip,
                         service: Some(address),
                         ..backend
@@ -175,11 +201,21 @@ impl Layout {
     }
 }
 
+/// Why a server destination of `family` has no cell to probe.
+fn no_address_of(pod: &PodRef, family: IpFamily) -> String {
+    format!(
+        "the cluster gave pod {pod} no {family} address (a single-stack cluster; the cells need a dual-stack one)"
+    )
+}
+
 /// Where a server destination's pod runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerPod {
     pub pod: PodRef,
+    /// Its primary pod IP.
     pub address: IpAddr,
+    /// On a dual-stack cluster, its pod IP of the other family.
+    pub secondary: Option<IpAddr>,
     pub node: Option<String>,
 }
 
@@ -340,6 +376,8 @@ pub struct Cell {
     pub oracle: Option<OracleCell>,
     /// The Service the probe goes through (a Service destination).
     pub service: Option<ServiceAddress>,
+    /// The family of the address probed (for a skipped cell, the destination's family when it names one).
+    pub family: Option<IpFamily>,
 }
 
 impl Cell {
@@ -457,7 +495,13 @@ pub fn phase_cells_layered(
                 Some(_) => None,
                 None if resolves.is_some() && not_created.is_none() => Some(NO_DNS.to_owned()),
                 None => Some(not_created.clone().unwrap_or_else(|| {
-                    destination.skip_reason().unwrap_or("no address").to_owned()
+                    layout
+                        .unplaced
+                        .get(&destination.name)
+                        .map(String::as_str)
+                        .or(destination.skip_reason())
+                        .unwrap_or("no address")
+                        .to_owned()
                 })),
             };
             if let (Some(source), Some(to)) = (source, endpoint) {
@@ -481,6 +525,9 @@ pub fn phase_cells_layered(
                     .map(|to| to.url_for(column.port, column.protocol))
                     .unwrap_or_default(),
                 service: endpoint.and_then(|to| to.service.clone()),
+                family: endpoint
+                    .map(|to| IpFamily::of(to.address))
+                    .or(destination.family),
                 skipped,
                 table: phase.expectation.expected(&pod.name, &column.label),
                 expected: None,

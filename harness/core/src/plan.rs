@@ -16,8 +16,8 @@ use crate::suite::{
     DestinationKind, Expectation, Phase, ServerDestination, ServiceAddressing, Suite,
 };
 use crate::world::{
-    CLUSTER_DNS_LABEL, CLUSTER_DNS_NAMESPACE, ContainerPort, Labels, NamespaceInfo, NodeInfo,
-    PodInfo, Protocol, World,
+    CLUSTER_DNS_LABEL, CLUSTER_DNS_NAMESPACE, ContainerPort, IpFamily, Labels, NamespaceInfo,
+    NodeInfo, PodInfo, Protocol, World,
 };
 
 /// Namespace label the API server sets on every namespace.
@@ -38,7 +38,8 @@ pub struct SyntheticDeployment {
 /// Name of the namespace that stands for netreach's own in a plan.
 pub const PLAN_OWN_NAMESPACE: &str = "netreach-plan";
 
-/// Lays the suite out on one made-up node: source pods get 10.244.0.10+, server pods 10.244.0.100+, and
+/// Lays the suite out on one made-up dual-stack node: source pods get 10.244.0.10+, server pods 10.244.0.100+ (and
+/// the same host numbers in fd00:10:244::/64 as their IPv6 addresses), and
 /// hostNetwork servers the node's address — the placeholder they stand for, when one does, else 192.0.2.1 — and
 /// outside destinations whose address is unavailable here their made-up stand-in. These addresses are only
 /// computed with, never contacted.
@@ -95,6 +96,7 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
             } else {
                 synthetic_ip(10 + i)
             },
+            secondary_ip: (!pod.host_network).then(|| synthetic_ip6(10 + i)),
             node: node.clone(),
             host_network: pod.host_network,
             ports: self_ports.clone(),
@@ -125,16 +127,14 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
                 .namespace
                 .clone()
                 .unwrap_or_else(|| PLAN_OWN_NAMESPACE.to_owned());
-            world.pods.push(server_info(
-                &destination.name,
-                &namespace,
-                server,
-                address,
-                &node,
-            ));
+            let secondary = (!server.host_network).then(|| synthetic_ip6(100 + j));
+            let mut info = server_info(&destination.name, &namespace, server, address, &node);
+            info.secondary_ip = secondary;
+            world.pods.push(info);
             Ok::<_, std::convert::Infallible>(ServerPod {
                 pod: PodRef::new(namespace, destination.name.clone()),
                 address,
+                secondary,
                 node: Some(node.clone()),
             })
         },
@@ -197,6 +197,7 @@ pub fn server_info(
         namespace: namespace.to_owned(),
         labels: server.labels.clone(),
         ip,
+        secondary_ip: None,
         node: node.to_owned(),
         host_network: server.host_network,
         ports: server
@@ -251,10 +252,25 @@ fn synthetic_dns_pod(node: &str) -> PodInfo {
         namespace: CLUSTER_DNS_NAMESPACE.to_owned(),
         labels: Labels::from([(key.to_owned(), value.to_owned())]),
         ip: synthetic_ip(2),
+        secondary_ip: None,
         node: node.to_owned(),
         host_network: false,
         ports: vec![port("dns", Protocol::Udp), port("dns-tcp", Protocol::Tcp)],
     }
+}
+
+/// A made-up pod IPv6 address (a ULA), the IPv6 twin of [`synthetic_ip`].
+fn synthetic_ip6(index: usize) -> IpAddr {
+    IpAddr::V6(std::net::Ipv6Addr::new(
+        0xfd00,
+        0x10,
+        0x244,
+        0,
+        0,
+        0,
+        0,
+        u16::try_from(index).unwrap_or(u16::MAX),
+    ))
 }
 
 fn synthetic_ip(index: usize) -> IpAddr {
@@ -281,6 +297,9 @@ pub struct PlannedCell {
     pub switches: Vec<String>,
     pub explanation: String,
     pub skipped: Option<String>,
+    /// The family of the address probed (`IPv4`, `IPv6`); for a skipped cell, its destination's when it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<IpFamily>,
     /// A Service destination: `namespace/name` of the Service probed (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
@@ -329,6 +348,7 @@ impl From<Cell> for PlannedCell {
             switches,
             explanation,
             skipped: cell.skipped,
+            family: cell.family,
             service: cell.service.map(|s| s.service),
             name,
             dns,

@@ -43,6 +43,45 @@ impl std::fmt::Display for Protocol {
     }
 }
 
+/// An IP family, spelled as the Kubernetes API spells it (`ipFamilies`: `IPv4`, `IPv6`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum IpFamily {
+    IPv4,
+    IPv6,
+}
+
+impl IpFamily {
+    /// The family of an address.
+    pub fn of(address: IpAddr) -> Self {
+        match address {
+            IpAddr::V4(_) => Self::IPv4,
+            IpAddr::V6(_) => Self::IPv6,
+        }
+    }
+
+    /// Parses the API's spelling (case-sensitive, as the API server is).
+    pub fn from_api(value: &str) -> Option<Self> {
+        match value {
+            "IPv4" => Some(Self::IPv4),
+            "IPv6" => Some(Self::IPv6),
+            _ => None,
+        }
+    }
+
+    pub fn as_api(self) -> &'static str {
+        match self {
+            Self::IPv4 => "IPv4",
+            Self::IPv6 => "IPv6",
+        }
+    }
+}
+
+impl std::fmt::Display for IpFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_api())
+    }
+}
+
 /// A namespace and its labels (including `kubernetes.io/metadata.name`, which the API server always sets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamespaceInfo {
@@ -65,9 +104,27 @@ pub struct PodInfo {
     pub namespace: String,
     pub labels: Labels,
     pub ip: IpAddr,
+    /// On a dual-stack cluster, the pod's address of the other family (`status.podIPs[1]`); `None` on a single-stack
+    /// one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_ip: Option<IpAddr>,
     pub node: String,
     pub host_network: bool,
     pub ports: Vec<ContainerPort>,
+}
+
+impl PodInfo {
+    /// The pod's address of `family`, if it has one.
+    pub fn address(&self, family: IpFamily) -> Option<IpAddr> {
+        std::iter::once(self.ip)
+            .chain(self.secondary_ip)
+            .find(|ip| IpFamily::of(*ip) == family)
+    }
+
+    /// Every address of the pod, the primary first.
+    pub fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        std::iter::once(self.ip).chain(self.secondary_ip)
+    }
 }
 
 /// A node and its addresses (a hostNetwork pod has one of them as its IP).

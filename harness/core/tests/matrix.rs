@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use netreach_core::cell::{Observation, Reach};
 use netreach_core::matrix::{Cell, Layout, ServerPod, cell_keys, phase_cells};
-use netreach_core::oracle::Target;
+use netreach_core::oracle::{PodRef, Target};
 use netreach_core::plan::{resolved_policies, synthetic_deployment};
 use netreach_core::suite::{Suite, load_suite_with_env};
+use netreach_core::world::IpFamily;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -96,6 +97,7 @@ fn without_stand_ins_an_unavailable_destination_is_skipped_under_the_same_name()
             Ok::<_, Infallible>(ServerPod {
                 pod: pod.clone(),
                 address: placed.address,
+                secondary: None,
                 node: placed.node.clone(),
             })
         },
@@ -393,4 +395,56 @@ fn a_table_symbol_that_contradicts_the_policy_stays_the_expectation() {
     let metadata = phase.iter().find(|c| c.key.to == "metadata").unwrap();
     assert_eq!(metadata.expected, Some(Reach::Deny));
     assert_eq!(observe(metadata, allowed), CellStatus::Fail);
+}
+
+/// Issue 12: a server destination with `family: IPv6` is probed at its pod's IPv6 address (the cell says so); where
+/// the cluster gave the pod none (single-stack), its cells are skipped with the reason, never probed.
+#[test]
+fn an_ipv6_destination_is_probed_at_the_pods_ipv6_address_or_skipped_with_the_reason() {
+    let suite = load("suites/conformance/ipv6.yaml", &no_env);
+    let deployment = synthetic_deployment(&suite);
+    let cells = phase_cells(&suite, 0, &deployment.layout, &deployment.world, &[]).unwrap();
+    let v6 = cells.iter().find(|c| c.key.to == "web-v6").unwrap();
+    assert_eq!(v6.family, Some(IpFamily::IPv6));
+    assert!(v6.url.starts_with("http://[fd00:10:244::"), "{}", v6.url);
+    assert_eq!(
+        v6.key.to_string(),
+        "client->web-v6:8080",
+        "names carry no family"
+    );
+    let v4 = cells.iter().find(|c| c.key.to == "web").unwrap();
+    assert_eq!(v4.family, Some(IpFamily::IPv4));
+
+    // The same suite laid out as a single-stack cluster leaves the pods without an IPv6 address.
+    let mut layout = Layout::default();
+    layout.sources = deployment.layout.sources.clone();
+    let Ok(()) = layout.place_destinations(
+        &suite,
+        false,
+        |_, destination, _| {
+            Ok::<_, Infallible>(ServerPod {
+                pod: PodRef::new("nrc-ipv6", destination.name.clone()),
+                address: "10.244.0.100".parse().unwrap(),
+                secondary: None,
+                node: None,
+            })
+        },
+        |_, _| unreachable!("the suite has no Service"),
+    );
+    let cells = phase_cells(&suite, 0, &layout, &deployment.world, &[]).unwrap();
+    let v6 = cells.iter().find(|c| c.key.to == "web-v6").unwrap();
+    assert_eq!(
+        v6.skipped.as_deref(),
+        Some(
+            "the cluster gave pod nrc-ipv6/web-v6 no IPv6 address (a single-stack cluster; the cells need a dual-stack one)"
+        )
+    );
+    assert!(v6.url.is_empty() && v6.oracle.is_none());
+    assert_eq!(v6.family, Some(IpFamily::IPv6));
+    assert!(
+        cells
+            .iter()
+            .filter(|c| c.key.to == "web")
+            .all(|c| c.skipped.is_none())
+    );
 }

@@ -737,3 +737,58 @@ fn a_namespace_missing_from_the_world_still_has_its_name_label() {
     assert!(allowed(&w, &p, &to_pod("q/lone", "x/a", 80, Tcp)));
     assert!(!allowed(&w, &p, &to_pod("y/a", "x/a", 80, Tcp)));
 }
+
+/// Issue 12: on a dual-stack cluster a pod is seen at its address of the traffic's family (both ends): an IPv4
+/// ipBlock does not open IPv6, an IPv6 one does not open IPv4, a selector opens both.
+#[test]
+fn a_dual_stack_pod_is_judged_at_its_address_of_the_traffics_family() {
+    let mut w = xyz_world();
+    for (i, pod) in w.pods.iter_mut().enumerate() {
+        pod.secondary_ip = Some(format!("fd00:10:244::{}", i + 1).parse().unwrap());
+    }
+    let v6_of = |w: &netreach_core::world::World, name: &str| {
+        let (ns, pod) = name.split_once('/').unwrap();
+        w.pod(ns, pod).unwrap().secondary_ip.unwrap().to_string()
+    };
+    let (b4, b6) = (
+        to_pod("x/a", "x/b", 80, Tcp),
+        to_ip("x/a", &v6_of(&w, "x/b"), 80, Tcp),
+    );
+    let ingress = |peer: serde_json::Value| {
+        [policy(
+            "x",
+            "b-ingress",
+            json!({"podSelector": {"matchLabels": {"pod": "b"}}, "policyTypes": ["Ingress"], "ingress": [{"from": [peer]}]}),
+        )]
+    };
+    let v4_any = ingress(json!({"ipBlock": {"cidr": "0.0.0.0/0"}}));
+    assert!(allowed(&w, &v4_any, &b4));
+    assert!(
+        !allowed(&w, &v4_any, &b6),
+        "an IPv4 ipBlock must not open IPv6"
+    );
+    let explanation = Oracle::new(&w, &v4_any, Profile::default())
+        .unwrap()
+        .explain(&b6)
+        .unwrap();
+    assert!(
+        explanation.contains("fd00:10:244::1 is outside the cidr"),
+        "{explanation}"
+    );
+    let v6_range = ingress(json!({"ipBlock": {"cidr": "fd00:10:244::/64"}}));
+    assert!(
+        !allowed(&w, &v6_range, &b4),
+        "an IPv6 ipBlock must not open IPv4"
+    );
+    assert!(allowed(&w, &v6_range, &b6));
+    let by_selector = ingress(json!({"podSelector": {"matchLabels": {"pod": "a"}}}));
+    assert!(allowed(&w, &by_selector, &b4) && allowed(&w, &by_selector, &b6));
+    // Egress: an IPv4-only allow isolates the pod for egress and leaves IPv6 denied.
+    let egress = [policy(
+        "x",
+        "a-egress",
+        json!({"podSelector": {"matchLabels": {"pod": "a"}}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}),
+    )];
+    assert!(allowed(&w, &egress, &b4));
+    assert!(!allowed(&w, &egress, &b6));
+}

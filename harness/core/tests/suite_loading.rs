@@ -592,3 +592,63 @@ fn bad_self_destinations_are_named_by_field() {
         "{error}"
     );
 }
+
+/// Issue 12: `family` on a destination: `IPv4` or `IPv6` on a pod-network server; anywhere else, or misspelt, one
+/// line naming the file and the field.
+#[test]
+fn a_destination_family_is_checked_by_field() {
+    let with = |family: &'static str| {
+        load_error("metadata-access.yaml", move |t| {
+            t.replace(
+                "  - name: web\n    server: {port: 8080, body: web}\n",
+                &format!(
+                    "  - name: web\n    family: {family}\n    server: {{port: 8080, body: web}}\n"
+                ),
+            )
+        })
+    };
+    let error = with("ipv6");
+    assert!(
+        error.contains("metadata-access.yaml")
+            && error.contains("destinations[1].family: \"ipv6\" is not an IP family (IPv4 or IPv6"),
+        "{error}"
+    );
+    let on = |destination: &'static str| {
+        load_error("metadata-access.yaml", move |t| {
+            t.replace("  - name: web\n", &format!("{destination}  - name: web\n"))
+        })
+    };
+    let error = on("  - name: v6\n    family: IPv6\n    external: {address: \"fd00::1\"}\n");
+    assert!(
+        error.contains("destinations[1].family: an outside destination's family is its address's"),
+        "{error}"
+    );
+    let error =
+        on("  - name: v6\n    family: IPv6\n    server: {hostNetwork: true, port: 32001}\n");
+    assert!(
+        error.contains("destinations[1].family: a hostNetwork server"),
+        "{error}"
+    );
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replace(
+                "  - name: web\n    server: {port: 8080, body: web}\n",
+                "  - name: web\n    server: {port: 8080, body: web}\n  - name: svc\n    family: IPv6\n    service: {of: web}\n",
+            )
+    });
+    assert!(
+        error.contains("destinations[2].family: a Service"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_ipv6_battery_suite_has_a_server_probed_at_its_ipv6_address() {
+    let suite =
+        load_suite_with_env(&repo_root().join("suites/conformance/ipv6.yaml"), &no_env).unwrap();
+    let families: Vec<_> = suite
+        .destinations
+        .iter()
+        .map(|d| (d.name.as_str(), d.family.map(|f| f.as_api())))
+        .collect();
+    assert_eq!(families, [("web", None), ("web-v6", Some("IPv6"))]);
+}

@@ -75,6 +75,8 @@ pub struct RunningPod {
     pub name: String,
     pub node: Option<String>,
     pub ip: IpAddr,
+    /// On a dual-stack cluster, its pod IP of the other family (`status.podIPs[1]`).
+    pub secondary_ip: Option<IpAddr>,
     pub labels: Labels,
     pub host_network: bool,
     pub ports: Vec<ContainerPort>,
@@ -605,6 +607,13 @@ pub(crate) fn running_pod(pod: &Pod) -> Option<RunningPod> {
     if !ready || pod.metadata.deletion_timestamp.is_some() {
         return None;
     }
+    let ip: IpAddr = status.pod_ip.as_deref()?.parse().ok()?;
+    let secondary_ip = status
+        .pod_ips
+        .iter()
+        .flatten()
+        .filter_map(|p| p.ip.parse::<IpAddr>().ok())
+        .find(|other| other.is_ipv6() != ip.is_ipv6());
     Some(RunningPod {
         first_container: pod
             .spec
@@ -614,7 +623,8 @@ pub(crate) fn running_pod(pod: &Pod) -> Option<RunningPod> {
         namespace: pod.metadata.namespace.clone()?,
         name: pod.metadata.name.clone()?,
         node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
-        ip: status.pod_ip.as_deref()?.parse().ok()?,
+        ip,
+        secondary_ip,
         labels: pod.metadata.labels.clone().unwrap_or_default(),
         host_network: pod
             .spec

@@ -156,6 +156,13 @@ impl Runner<'_> {
                         .filter(|d| d.name == placeholder.destination)
                         .find_map(|d| d.stand_in())
                 })
+                // A server with no address of its family (its cells are skipped): the written address stays.
+                .or_else(|| {
+                    layout
+                        .unplaced
+                        .contains_key(&placeholder.destination)
+                        .then_some(placeholder.address)
+                })
                 .ok_or_else(|| {
                     Error::Invalid(format!(
                         "placeholder destination {} has no address",
@@ -235,6 +242,7 @@ impl Runner<'_> {
                 Ok(ServerPod {
                     pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
                     address: pod.ip,
+                    secondary: pod.secondary_ip,
                     node: pod.node.clone(),
                 })
             },

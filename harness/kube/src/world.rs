@@ -64,6 +64,7 @@ pub async fn deployed_world(client: &Client, fixtures: &Fixtures) -> Result<Worl
                 namespace: pod.namespace.clone(),
                 labels: pod.labels.clone(),
                 ip: pod.ip,
+                secondary_ip: pod.secondary_ip,
                 node: pod.node.clone().unwrap_or_default(),
                 host_network: pod.host_network,
                 ports: pod.ports.clone(),

@@ -7,15 +7,17 @@ use super::peers::Endpoint;
 use super::policy::Direction;
 use super::profile::Consulted;
 use super::{Decision, Oracle, OracleError, Profile, ProfileSwitch, SideVerdict, Target, Traffic};
-use crate::world::{ContainerPort, Protocol};
+use crate::world::{ContainerPort, IpFamily, Protocol};
 
-/// A traffic with its ends resolved to pod indices.
+/// A traffic with its ends resolved to pod indices, in the family of the address it goes to (a pod's primary
+/// address when the target is a pod): on a dual-stack cluster a pod is seen at its address of that family.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Resolved {
     pub from: usize,
     pub to: ResolvedTarget,
     pub port: u16,
     pub protocol: Protocol,
+    pub family: IpFamily,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,31 +83,44 @@ impl Oracle<'_> {
 
     pub(crate) fn resolve(&self, traffic: &Traffic) -> Result<Resolved, OracleError> {
         let from = self.pod_index(&traffic.from)?;
-        let to = match &traffic.to {
-            Target::Pod(pod) => ResolvedTarget::Pod(self.pod_index(pod)?),
-            Target::Address(ip) => match self.index.pod_by_ip(*ip) {
-                Some(pod) => ResolvedTarget::Pod(pod),
-                None => ResolvedTarget::Address {
-                    ip: *ip,
-                    node_ip: self.index.is_node_address(*ip),
-                },
-            },
+        let (to, family) = match &traffic.to {
+            Target::Pod(pod) => {
+                let index = self.pod_index(pod)?;
+                let primary = IpFamily::of(self.index.pods()[index].ip);
+                (ResolvedTarget::Pod(index), primary)
+            }
+            Target::Address(ip) => {
+                let to = match self.index.pod_by_ip(*ip) {
+                    Some(pod) => ResolvedTarget::Pod(pod),
+                    None => ResolvedTarget::Address {
+                        ip: *ip,
+                        node_ip: self.index.is_node_address(*ip),
+                    },
+                };
+                (to, IpFamily::of(*ip))
+            }
         };
         Ok(Resolved {
             from,
             to,
             port: traffic.port,
             protocol: traffic.protocol,
+            family,
         })
     }
 
-    pub(crate) fn endpoint(&self, target: ResolvedTarget) -> Endpoint<'_> {
+    /// `target` as a peer sees it in `family`: a pod at its address of that family (its primary one if it has none).
+    pub(crate) fn endpoint(&self, target: ResolvedTarget, family: IpFamily) -> Endpoint<'_> {
         match target {
-            ResolvedTarget::Pod(index) => Endpoint::Pod {
-                index,
-                pod: &self.index.pods()[index],
-                node_ip: self.index.pod_on_node_ip[index],
-            },
+            ResolvedTarget::Pod(index) => {
+                let pod = &self.index.pods()[index];
+                Endpoint::Pod {
+                    index,
+                    pod,
+                    ip: pod.address(family).unwrap_or(pod.ip),
+                    node_ip: self.index.pod_on_node_ip[index],
+                }
+            }
             ResolvedTarget::Address { ip, node_ip } => Endpoint::Address { ip, node_ip },
         }
     }
@@ -129,7 +144,7 @@ impl Oracle<'_> {
         let egress = self.side(
             Direction::Egress,
             t.from,
-            self.endpoint(t.to),
+            self.endpoint(t.to, t.family),
             destination_ports,
             t,
             profile,
@@ -139,7 +154,7 @@ impl Oracle<'_> {
             ResolvedTarget::Pod(to) => self.side(
                 Direction::Ingress,
                 to,
-                self.endpoint(ResolvedTarget::Pod(t.from)),
+                self.endpoint(ResolvedTarget::Pod(t.from), t.family),
                 destination_ports,
                 t,
                 profile,

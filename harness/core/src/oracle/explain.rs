@@ -128,7 +128,7 @@ impl Oracle<'_> {
         indent: &str,
     ) {
         let kind = direction.rules_field();
-        let endpoint = self.endpoint(other);
+        let endpoint = self.endpoint(other, t.family);
         let destination_ports = self.destination_ports(t.to);
         for &p in &self.selecting[direction as usize][subject] {
             let policy = self.policy(p);

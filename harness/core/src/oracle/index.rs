@@ -37,7 +37,7 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 pub(crate) struct WorldIndex<'w> {
     pub world: &'w World,
     by_name: FastMap<&'w str, FastMap<&'w str, usize>>,
-    /// Pod IP -> pod index, for non-hostNetwork pods whose IP no other pod has.
+    /// Pod IP (of either family) -> pod index, for non-hostNetwork pods whose IP no other pod has.
     by_ip: FastMap<IpAddr, usize>,
     namespace_labels: HashMap<&'w str, Labels>,
     node_addresses: HashSet<IpAddr, BuildHasherDefault<FastHasher>>,
@@ -74,7 +74,13 @@ impl<'w> WorldIndex<'w> {
             .iter()
             .flat_map(|node| node.addresses.iter().copied())
             .collect();
-        node_addresses.extend(world.pods.iter().filter(|p| p.host_network).map(|p| p.ip));
+        node_addresses.extend(
+            world
+                .pods
+                .iter()
+                .filter(|p| p.host_network)
+                .flat_map(PodInfo::addresses),
+        );
         let pod_on_node_ip: Vec<bool> = world
             .pods
             .iter()
@@ -86,8 +92,10 @@ impl<'w> WorldIndex<'w> {
             if pod_on_node_ip[index] {
                 continue;
             }
-            if by_ip.insert(pod.ip, index).is_some() {
-                shared.insert(pod.ip);
+            for ip in pod.addresses() {
+                if by_ip.insert(ip, index).is_some() {
+                    shared.insert(ip);
+                }
             }
         }
         by_ip.retain(|ip, _| !shared.contains(ip));
@@ -109,7 +117,7 @@ impl<'w> WorldIndex<'w> {
         self.by_name.get(namespace)?.get(name).copied()
     }
 
-    /// The pod that owns `ip` as its (non-node) pod IP, if exactly one does.
+    /// The pod that owns `ip` as one of its (non-node) pod IPs, if exactly one does.
     pub(crate) fn pod_by_ip(&self, ip: IpAddr) -> Option<usize> {
         self.by_ip.get(&ip).copied()
     }

@@ -15,6 +15,7 @@
 //!     namespace: "shop".into(),
 //!     labels: [("app".to_string(), name.to_string())].into(),
 //!     ip: ip.parse().unwrap(),
+//!     secondary_ip: None,
 //!     node: "node-1".into(),
 //!     host_network: false,
 //!     ports: vec![],

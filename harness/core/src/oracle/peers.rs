@@ -16,10 +16,12 @@ use crate::world::PodInfo;
 /// The other end of a traffic, as seen from the side whose rules are being evaluated.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Endpoint<'a> {
-    /// A pod of the world; `node_ip` when its IP is a node address (hostNetwork pods).
+    /// A pod of the world at `ip`, its address in the traffic's family; `node_ip` when its IP is a node address
+    /// (hostNetwork pods).
     Pod {
         index: usize,
         pod: &'a PodInfo,
+        ip: IpAddr,
         node_ip: bool,
     },
     /// An address that is no pod of the world; `node_ip` when it belongs to a node.
@@ -29,8 +31,7 @@ pub(crate) enum Endpoint<'a> {
 impl Endpoint<'_> {
     pub(crate) fn ip(&self) -> IpAddr {
         match self {
-            Self::Pod { pod, .. } => pod.ip,
-            Self::Address { ip, .. } => *ip,
+            Self::Pod { ip, .. } | Self::Address { ip, .. } => *ip,
         }
     }
 

@@ -14,7 +14,7 @@ use crate::names::{check_dns_label, check_labels, check_port_name};
 use crate::oracle::{Oracle, OracleError, Profile};
 use crate::placeholder::resolve_cluster_placeholders;
 use crate::world::World;
-use crate::world::{Labels, Protocol};
+use crate::world::{IpFamily, Labels, Protocol};
 
 /// Loads a suite for a run, expanding `${VAR}` references in outside addresses from the process environment.
 pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
@@ -252,6 +252,43 @@ impl Loader<'_> {
             .collect()
     }
 
+    /// A destination's `family`: `IPv4` or `IPv6`, on a server netreach deploys in the pod network only.
+    fn family(
+        &self,
+        field: &str,
+        dest: &DestinationSpec,
+        kind: &DestinationKind,
+    ) -> Result<Option<IpFamily>, SuiteError> {
+        let Some(written) = &dest.family else {
+            return Ok(None);
+        };
+        let family = IpFamily::from_api(written).ok_or_else(|| {
+            self.err(
+                field,
+                format!("{written:?} is not an IP family (IPv4 or IPv6, as the API spells them)"),
+            )
+        })?;
+        match kind {
+            DestinationKind::Server(server) if !server.host_network => Ok(Some(family)),
+            DestinationKind::Server(_) => Err(self.err(
+                field,
+                "a hostNetwork server is probed at the node's primary address: no family",
+            )),
+            DestinationKind::Service(_) => Err(self.err(
+                field,
+                "a Service is probed at its primary ClusterIP: give the family to a server destination",
+            )),
+            DestinationKind::External(_) => Err(self.err(
+                field,
+                "an outside destination's family is its address's: no family",
+            )),
+            DestinationKind::SelfTraffic { .. } => Err(self.err(
+                field,
+                "a self destination is probed at each pod's primary address: no family",
+            )),
+        }
+    }
+
     fn destinations(
         &self,
         specs: &[DestinationSpec],
@@ -375,9 +412,11 @@ impl Loader<'_> {
                     ));
                 }
             };
+            let family = self.family(&field("family"), dest, &kind)?;
             out.push(Destination {
                 name: dest.name.clone(),
                 kind,
+                family,
             });
         }
         Ok(out)

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::cell::Reach;
 use crate::cluster_policy::ClusterNetworkPolicy;
 use crate::oracle::Profile;
-use crate::world::{Labels, Protocol};
+use crate::world::{IpFamily, Labels, Protocol};
 
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -137,6 +137,10 @@ pub struct FixturePod {
 pub struct Destination {
     pub name: String,
     pub kind: DestinationKind,
+    /// For a server: the family of the pod address it is probed at (`None`: the pod's primary address). On a
+    /// cluster that gives the pod no address of that family, its cells are skipped with the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<IpFamily>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -67,6 +67,10 @@ pub struct DestinationSpec {
     /// Each source pod to itself, by its own pod IP, on these ports (which the source pods then serve).
     #[serde(default, rename = "self")]
     pub self_traffic: Option<SelfSpec>,
+    /// A server probed at its pod's address of this family (`IPv4` or `IPv6`, as the API spells it); default: the
+    /// pod's primary address.
+    #[serde(default)]
+    pub family: Option<String>,
 }
 
 /// A ClusterIP Service netreach creates in front of one of the suite's server destinations.

@@ -32,6 +32,7 @@ pub fn pod(namespace: &str, name: &str, pod_labels: &[(&str, &str)], ip: &str) -
         namespace: namespace.into(),
         labels: labels(pod_labels),
         ip: ip.parse().expect("test IP"),
+        secondary_ip: None,
         node: "node-1".into(),
         host_network: false,
         ports: vec![

@@ -32,7 +32,7 @@ impl Oracle<'_> {
             (Direction::Ingress, ResolvedTarget::Address { .. }) => return None,
         };
         let hairpin = t.to == ResolvedTarget::Pod(t.from);
-        let endpoint = self.endpoint(other);
+        let endpoint = self.endpoint(other, t.family);
         let ports = self.destination_ports(t.to);
         let mut consulted = Consulted::default();
         let hit = |tier: Tier, consulted: &mut Consulted| {
@@ -263,7 +263,7 @@ impl Oracle<'_> {
             Tier::Admin => trace.admin,
             Tier::Baseline => trace.baseline,
         };
-        let endpoint = self.endpoint(trace.other);
+        let endpoint = self.endpoint(trace.other, t.family);
         for &p in &ordered {
             let policy = self.cluster_policy(p);
             for (r, rule) in policy.rules[direction as usize].iter().enumerate() {
