@@ -137,13 +137,16 @@ impl Observation {
     }
 
     /// Classifies agnhost `connect`'s exit code and output (`said`): 0 connected (for UDP: the server answered the
-    /// datagram), `REFUSED…` refused (a reject, or an ICMP port unreachable), `TIMEOUT…` no answer in time (a drop);
-    /// an SCTP socket the kernel cannot create (`protocol not supported`) is a skip; anything else is an error.
+    /// datagram), `REFUSED…` refused (a reject, or an ICMP port unreachable), `TIMEOUT…` no answer in time (a drop),
+    /// `DNS: …` the name did not resolve; an SCTP socket the kernel cannot create (`protocol not supported`) is a
+    /// skip; anything else is an error.
     pub fn from_connect(exit_code: i32, said: String) -> Self {
         let kind = if said.starts_with("REFUSED") {
             Some(DenyKind::Refused)
         } else if said.starts_with("TIMEOUT") {
             Some(DenyKind::Timeout)
+        } else if said.starts_with("DNS:") {
+            Some(DenyKind::Unresolved)
         } else {
             None
         };
@@ -174,17 +177,20 @@ impl Observation {
         match self {
             Observation::Denied {
                 kind: DenyKind::Unresolved,
-                ..
-            } if dns != Some(Reach::Deny) => Observation::Error {
-                message: match dns {
-                    Some(_) => {
-                        "the name did not resolve (curl exit 6), though the oracle says DNS egress \
-                                to kube-dns is allowed"
-                            .into()
-                    }
-                    None => "the name did not resolve (curl exit 6)".into(),
-                },
-            },
+                curl_exit,
+                evidence,
+            } if dns != Some(Reach::Deny) => {
+                let how = evidence.unwrap_or_else(|| format!("curl exit {curl_exit}"));
+                Observation::Error {
+                    message: match dns {
+                        Some(_) => format!(
+                            "the name did not resolve ({how}), though the oracle says DNS egress to kube-dns \
+                             is allowed"
+                        ),
+                        None => format!("the name did not resolve ({how})"),
+                    },
+                }
+            }
             other => other,
         }
     }
