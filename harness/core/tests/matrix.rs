@@ -300,7 +300,7 @@ fn without_cluster_dns_cells_by_name_are_skipped() {
         .filter(|c| c.key.from == "client" && c.skipped.is_some())
         .map(|c| c.key.to.as_str())
         .collect();
-    assert_eq!(skipped, ["allowed-name", "blocked-name"]);
+    assert_eq!(skipped, ["allowed-name", "blocked-name", "udp-name"]);
     assert!(phase.iter().all(|c| {
         c.skipped
             .as_deref()
