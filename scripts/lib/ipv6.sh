@@ -37,10 +37,11 @@ node_cidr_mask_args() { if dual_stack; then echo "--node-cidr-mask-size-ipv4 24 
 node_ips() { if dual_stack; then echo "$1,$(node_ip6)"; else echo "$1"; fi; } # node-ipv4
 
 # kube-router v2.1.0 (the only v2 the Go module proxy serves) cannot police IPv6: its ip6tables rules name the
-# IPv4-style ipset (KUBE-SRC-…) while the IPv6 set is inet6:KUBE-SRC-…, so every ip6tables-restore fails
-# (kube-router #1653), and as the families are restored in map order the failure can skip the IPv4 restore too
-# (#1665 also mixes the two families' ipsets). So on a dual-stack cluster it polices IPv4 only, unless
-# CLUSTER_KUBE_ROUTER_IPV6=true asks for its broken IPv6 mode (to look at the bug).
+# IPv4-style ipset (KUBE-SRC-…) while the IPv6 set is inet6:KUBE-SRC-…, so every ip6tables-restore holding a rule
+# with a set (a selector peer, an IPv6 ipBlock) fails (kube-router #1653, fixed by #1654 after v2.1.0), the previous
+# IPv6 rules stay, and as the families are restored in map order the failure can skip the IPv4 restore too. So on a
+# dual-stack cluster it polices IPv4 only, unless CLUSTER_KUBE_ROUTER_IPV6=true asks for its broken IPv6 mode (to
+# look at the bug; docs/conformance.md, "IPv6 on kube-router", has what it does).
 kube_router_ipv6() { if dual_stack && [ "${CLUSTER_KUBE_ROUTER_IPV6:-false}" = true ]; then echo true; else echo false; fi; }
 kube_router_service_cidrs() { if [ "$(kube_router_ipv6)" = true ]; then service_cidrs; else echo "$SERVICE_CIDR"; fi; }
 

@@ -223,3 +223,53 @@ fn without_outside_addresses_those_cells_are_skipped_counted_and_explained() {
     assert_eq!(totals["failed"], 0);
     assert_eq!(totals["errors"], 0);
 }
+
+/// Issue 12: on a single-stack cluster (CI's) the `ipv6` suite's IPv6 cells are skips with the reason — counted,
+/// never passes — while its IPv4 cells run. (On `scripts/cluster up --ip-family dual` they run; docs/conformance.md.)
+#[test]
+fn on_a_single_stack_cluster_the_ipv6_cells_are_skipped_with_the_reason() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = netreach(&[
+        "conformance",
+        "--tags",
+        "ipv6",
+        "--baseline",
+        "suites/conformance/baselines/kube-router.yaml",
+        "--report",
+        report.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let (stdout, _) = expect_exit(&out, 0);
+    assert!(
+        stdout.contains("no IPv6 address (a single-stack cluster"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let ipv6 = json["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "ipv6")
+        .unwrap();
+    let cells: Vec<&serde_json::Value> = ipv6["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["cells"].as_array().unwrap())
+        .collect();
+    let (v6, v4): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) = cells
+        .into_iter()
+        .partition(|c| c["result"]["key"]["to"] == "web-v6");
+    assert_eq!((v6.len(), v4.len()), (12, 12));
+    assert!(v6.iter().all(|c| c["status"] == "skipped"), "{v6:?}");
+    assert!(v4.iter().all(|c| c["status"] == "pass"), "{v4:?}");
+    assert!(
+        json["summary"]["by_tag"]["ipv6"]["skipped"]
+            .as_u64()
+            .unwrap()
+            >= 12
+    );
+}
