@@ -46,6 +46,8 @@ pub struct ServiceAddress {
     /// `namespace/name`.
     pub service: String,
     pub cluster_ip: IpAddr,
+    /// A dual-stack Service's ClusterIP of the other family.
+    pub secondary_ip: Option<IpAddr>,
     /// `NAME.NAMESPACE.svc.cluster.local.` (absolute: no search-list lookups).
     pub dns_name: String,
     pub by: ServiceAddressing,
@@ -57,8 +59,17 @@ impl ServiceAddress {
         Self {
             service: format!("{namespace}/{name}"),
             cluster_ip,
+            secondary_ip: None,
             dns_name: format!("{name}.{namespace}.svc.cluster.local."),
             by,
+        }
+    }
+
+    /// The same, with a dual-stack Service's ClusterIP of the other family.
+    pub fn with_secondary(self, secondary_ip: Option<IpAddr>) -> Self {
+        Self {
+            secondary_ip,
+            ..self
         }
     }
 
@@ -119,13 +130,13 @@ impl Layout {
         mut server: impl FnMut(usize, &Destination, &ServerDestination) -> Result<ServerPod, E>,
         mut service: impl FnMut(&str, ServiceAddressing) -> Result<ServiceAddress, E>,
     ) -> Result<(), E> {
-        // Each server's pod, which a Service in front of it reaches at its primary address.
-        let mut server_pods: BTreeMap<&str, PodRef> = BTreeMap::new();
+        // Each server's pod as a Service in front of it reaches it: the pod, its IPv6 twin address, its node.
+        let mut server_pods: BTreeMap<&str, ServerPod> = BTreeMap::new();
         for (index, destination) in suite.destinations.iter().enumerate() {
             let endpoint = match &destination.kind {
                 DestinationKind::Server(spec) => {
                     let placed = server(index, destination, spec)?;
-                    server_pods.insert(&destination.name, placed.pod.clone());
+                    server_pods.insert(&destination.name, placed.clone());
                     let (target, address) = match destination.family {
                         Some(family) if IpFamily::of(placed.address) != family => {
                             match placed.secondary.filter(|a| IpFamily::of(*a) == family) {
@@ -153,18 +164,45 @@ impl Layout {
                 }
                 DestinationKind::Service(spec) => {
                     // The loader checked that `of` is a server declared earlier.
-                    let Some(backend) = self.destinations.get(&spec.of).cloned() else {
+                    let Some(backend) = server_pods.get(spec.of.as_str()).cloned() else {
                         continue;
                     };
-                    let address = service(&spec.of, spec.by)?;
+                    let mut address = service(&spec.of, spec.by)?;
+                    // Policies see the traffic after the DNAT, to the pod's address of the ClusterIP's family.
+                    let target = match destination.family {
+                        Some(family) if IpFamily::of(address.cluster_ip) != family => {
+                            let of_family =
+                                |ip: Option<IpAddr>| ip.filter(|ip| IpFamily::of(*ip) == family);
+                            match (
+                                of_family(address.secondary_ip),
+                                of_family(backend.secondary),
+                            ) {
+                                (Some(cluster_ip), Some(pod_ip)) => {
+                                    address.cluster_ip = cluster_ip;
+                                    Target::Address(pod_ip)
+                                }
+                                _ => {
+                                    self.unplaced.insert(
+                                        destination.name.clone(),
+                                        format!(
+                                            "the cluster gave Service {} no {family} ClusterIP (a single-stack \
+                                             cluster; the cells need a dual-stack one)",
+                                            address.service
+                                        ),
+                                    );
+                                    continue;
+                                }
+                            }
+                        }
+                        _ => Target::Pod(backend.pod),
+                    };
                     Endpoint {
-                        target: server_pods
-                            .get(spec.of.as_str())
-                            .map(|pod| Target::Pod(pod.clone()))
-                            .unwrap_or(backend.target),
+                        target,
                         address: address.cluster_ip,
+                        port: spec.ports.first().map(|p| p.port).unwrap_or_default(),
+                        path: "/".into(),
+                        node: backend.node,
                         service: Some(address),
-                        ..backend
                     }
                 }
                 DestinationKind::External(ExternalDestination::Resolved {

@@ -139,12 +139,11 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
             })
         },
         |server, by| {
-            Ok(ServiceAddress::new(
-                &server_namespace(suite, server),
-                server,
-                synthetic_cluster_ip(suite, server),
-                by,
-            ))
+            let (ip, ip6) = synthetic_cluster_ips(suite, server);
+            Ok(
+                ServiceAddress::new(&server_namespace(suite, server), server, ip, by)
+                    .with_secondary(Some(ip6)),
+            )
         },
     );
     if suite
@@ -224,19 +223,33 @@ fn server_namespace(suite: &Suite, server: &str) -> String {
         .unwrap_or_else(|| PLAN_OWN_NAMESPACE.to_owned())
 }
 
-/// A made-up ClusterIP for the Service in front of `server`: 10.96.0.100 + the server's index.
-fn synthetic_cluster_ip(suite: &Suite, server: &str) -> IpAddr {
+/// Made-up ClusterIPs for the (dual-stack) Service in front of `server`: 10.96.0.100 + the server's index, and the
+/// same host number in fd00:10:96::/112.
+fn synthetic_cluster_ips(suite: &Suite, server: &str) -> (IpAddr, IpAddr) {
     let index = suite
         .destinations
         .iter()
         .position(|d| d.name == server)
         .unwrap_or_default();
-    IpAddr::V4(Ipv4Addr::new(
-        10,
-        96,
-        0,
-        u8::try_from(100 + index).unwrap_or(u8::MAX),
-    ))
+    let host = 100 + index;
+    (
+        IpAddr::V4(Ipv4Addr::new(
+            10,
+            96,
+            0,
+            u8::try_from(host).unwrap_or(u8::MAX),
+        )),
+        IpAddr::V6(std::net::Ipv6Addr::new(
+            0xfd00,
+            0x10,
+            0x96,
+            0,
+            0,
+            0,
+            0,
+            u16::try_from(host).unwrap_or(u16::MAX),
+        )),
+    )
 }
 
 /// A made-up cluster DNS pod, as kubeadm deploys CoreDNS (planned only when the suite probes a name).

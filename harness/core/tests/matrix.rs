@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
 use netreach_core::cell::{Observation, Reach};
-use netreach_core::matrix::{Cell, Layout, ServerPod, cell_keys, phase_cells};
+use netreach_core::matrix::{Cell, Layout, ServerPod, ServiceAddress, cell_keys, phase_cells};
 use netreach_core::oracle::{PodRef, Target};
 use netreach_core::plan::{resolved_policies, synthetic_deployment};
 use netreach_core::suite::{Suite, load_suite_with_env};
@@ -425,6 +425,19 @@ fn an_ipv6_destination_is_probed_at_the_pods_ipv6_address_or_skipped_with_the_re
     );
     let v4 = cells.iter().find(|c| c.key.to == "web").unwrap();
     assert_eq!(v4.family, Some(IpFamily::IPv4));
+    // web's Service at its IPv6 ClusterIP reaches web's pod at its IPv6 address.
+    let service = cells.iter().find(|c| c.key.to == "svc-v6").unwrap();
+    assert_eq!(service.family, Some(IpFamily::IPv6));
+    assert!(
+        service.url.starts_with("http://[fd00:10:96::"),
+        "{}",
+        service.url
+    );
+    let explanation = &service.oracle.as_ref().unwrap().explanation;
+    assert!(
+        explanation.contains("is the pod IP of nrc-ipv6/web\n"),
+        "{explanation}"
+    );
 
     // The same suite laid out as a single-stack cluster leaves the pods without an IPv6 address.
     let mut layout = Layout::default();
@@ -440,9 +453,19 @@ fn an_ipv6_destination_is_probed_at_the_pods_ipv6_address_or_skipped_with_the_re
                 node: None,
             })
         },
-        |_, _| unreachable!("the suite has no Service"),
+        |server, by| {
+            let ip = "10.96.0.100".parse().unwrap();
+            Ok(ServiceAddress::new("nrc-ipv6", server, ip, by))
+        },
     );
     let cells = phase_cells(&suite, 0, &layout, &deployment.world, &[]).unwrap();
+    let service = cells.iter().find(|c| c.key.to == "svc-v6").unwrap();
+    assert_eq!(
+        service.skipped.as_deref(),
+        Some(
+            "the cluster gave Service nrc-ipv6/web no IPv6 ClusterIP (a single-stack cluster; the cells need a dual-stack one)"
+        )
+    );
     let v6 = cells.iter().find(|c| c.key.to == "web-v6").unwrap();
     assert_eq!(
         v6.skipped.as_deref(),

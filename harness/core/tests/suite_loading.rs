@@ -629,14 +629,28 @@ fn a_destination_family_is_checked_by_field() {
         error.contains("destinations[1].family: a hostNetwork server"),
         "{error}"
     );
-    let error = load_error("metadata-access.yaml", |t| {
-        t.replace(
+    let service = |services: &'static str| {
+        load_error("metadata-access.yaml", move |t| {
+            t.replace(
                 "  - name: web\n    server: {port: 8080, body: web}\n",
-                "  - name: web\n    server: {port: 8080, body: web}\n  - name: svc\n    family: IPv6\n    service: {of: web}\n",
+                &format!("  - name: web\n    server: {{port: 8080, body: web}}\n{services}"),
             )
-    });
+        })
+    };
+    let error = service("  - name: svc\n    family: IPv6\n    service: {of: web, by: name}\n");
     assert!(
-        error.contains("destinations[2].family: a Service"),
+        error.contains(
+            "destinations[2].family: a Service probed by name may answer in either family"
+        ),
+        "{error}"
+    );
+    let error = service(
+        "  - name: svc\n    family: IPv6\n    service: {of: web}\n  - name: svc-name\n    service: {of: web, by: name}\n",
+    );
+    assert!(
+        error.contains(
+            "destinations[3].service.by: the Service of \"web\" is dual-stack for \"svc\""
+        ),
         "{error}"
     );
 }
@@ -650,5 +664,12 @@ fn the_ipv6_battery_suite_has_a_server_probed_at_its_ipv6_address() {
         .iter()
         .map(|d| (d.name.as_str(), d.family.map(|f| f.as_api())))
         .collect();
-    assert_eq!(families, [("web", None), ("web-v6", Some("IPv6"))]);
+    assert_eq!(
+        families,
+        [
+            ("web", None),
+            ("web-v6", Some("IPv6")),
+            ("svc-v6", Some("IPv6"))
+        ]
+    );
 }

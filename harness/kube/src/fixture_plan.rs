@@ -110,11 +110,16 @@ impl<'a> FixtureSpec<'a> {
                 .iter()
                 .any(|s| s.metadata.name.as_deref() == Some(spec.of.as_str()));
             if let (false, Some((namespace, _))) = (fronted, servers.get(&spec.of)) {
+                let dual_stack = self.suite.destinations.iter().any(|d| {
+                    d.family.is_some()
+                        && matches!(&d.kind, DestinationKind::Service(s) if s.of == spec.of)
+                });
                 services.push(objects::server_service(
                     namespace,
                     &spec.of,
                     &spec.ports,
                     self.run_id,
+                    dual_stack,
                 ));
             }
         }

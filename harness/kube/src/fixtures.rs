@@ -91,8 +91,9 @@ pub struct RunningPod {
 pub struct Fixtures {
     pub sources: BTreeMap<String, RunningPod>,
     pub servers: BTreeMap<String, RunningPod>,
-    /// Server destination name -> the Service in front of it: `(namespace, ClusterIP)` (named like the server).
-    pub services: BTreeMap<String, (String, IpAddr)>,
+    /// Server destination name -> the Service in front of it: `(namespace, ClusterIPs)`, the primary first (named
+    /// like the server).
+    pub services: BTreeMap<String, (String, Vec<IpAddr>)>,
 }
 
 /// Suite namespace -> the namespace in the cluster: the run's own ([`run_namespaces`]) when creating, the existing
@@ -237,11 +238,11 @@ impl Deployer<'_> {
         })
     }
 
-    /// Creates the Services in front of servers; server destination name -> `(namespace, ClusterIP)`.
+    /// Creates the Services in front of servers; server destination name -> `(namespace, ClusterIPs)`.
     async fn create_services(
         &self,
         services: &[Service],
-    ) -> Result<BTreeMap<String, (String, IpAddr)>> {
+    ) -> Result<BTreeMap<String, (String, Vec<IpAddr>)>> {
         let mut out = BTreeMap::new();
         for service in services {
             let namespace = service.metadata.namespace.as_deref().unwrap_or_default();
@@ -250,15 +251,25 @@ impl Deployer<'_> {
                 .create(&PostParams::default(), service)
                 .await
                 .map_err(Error::api(format!("creating Service {namespace}/{name}")))?;
-            let cluster_ip = created
-                .spec
-                .and_then(|s| s.cluster_ip)
-                .and_then(|ip| ip.parse::<IpAddr>().ok())
-                .ok_or_else(|| {
-                    Error::Invalid(format!("Service {namespace}/{name} got no ClusterIP"))
-                })?;
-            tracing::info!(%namespace, %name, %cluster_ip, "Service created");
-            out.insert(name.to_owned(), (namespace.to_owned(), cluster_ip));
+            let spec = created.spec.unwrap_or_default();
+            let cluster_ips: Vec<IpAddr> = spec
+                .cluster_ip
+                .into_iter()
+                .chain(spec.cluster_ips.into_iter().flatten())
+                .filter_map(|ip| ip.parse::<IpAddr>().ok())
+                .fold(Vec::new(), |mut ips, ip| {
+                    if !ips.contains(&ip) {
+                        ips.push(ip);
+                    }
+                    ips
+                });
+            if cluster_ips.is_empty() {
+                return Err(Error::Invalid(format!(
+                    "Service {namespace}/{name} got no ClusterIP"
+                )));
+            }
+            tracing::info!(%namespace, %name, ?cluster_ips, "Service created");
+            out.insert(name.to_owned(), (namespace.to_owned(), cluster_ips));
         }
         Ok(out)
     }

@@ -332,11 +332,14 @@ fn add_containers(
 
 /// A ClusterIP Service named like server destination `destination`, selecting its pod (by [`DESTINATION_LABEL`])
 /// on each of its ports (port = targetPort, same protocol; named `PROTOCOL-PORT`), labelled as owned by the run.
+/// `dual_stack`: `ipFamilyPolicy: PreferDualStack` (a ClusterIP of each family where the cluster has both), for a
+/// Service some destination probes in its second family; otherwise the API's default, single-stack.
 pub fn server_service(
     namespace: &str,
     destination: &str,
     ports: &[ServerPort],
     run_id: &str,
+    dual_stack: bool,
 ) -> Service {
     let mut service_ports: Vec<ServicePort> = Vec::new();
     for port in ports {
@@ -368,6 +371,7 @@ pub fn server_service(
                 destination.to_owned(),
             )])),
             ports: Some(service_ports),
+            ip_family_policy: dual_stack.then(|| "PreferDualStack".to_owned()),
             ..Default::default()
         }),
         ..Default::default()

@@ -247,10 +247,14 @@ impl Runner<'_> {
                 })
             },
             |server, by| {
-                let (namespace, cluster_ip) = fixtures.services.get(server).ok_or_else(|| {
+                let (namespace, cluster_ips) = fixtures.services.get(server).ok_or_else(|| {
                     Error::Invalid(format!("the Service in front of {server} was not created"))
                 })?;
-                Ok(ServiceAddress::new(namespace, server, *cluster_ip, by))
+                let primary = cluster_ips.first().copied().ok_or_else(|| {
+                    Error::Invalid(format!("the Service in front of {server} has no ClusterIP"))
+                })?;
+                Ok(ServiceAddress::new(namespace, server, primary, by)
+                    .with_secondary(cluster_ips.get(1).copied()))
             },
         )?;
         Ok(layout)

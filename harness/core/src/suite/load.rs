@@ -252,7 +252,8 @@ impl Loader<'_> {
             .collect()
     }
 
-    /// A destination's `family`: `IPv4` or `IPv6`, on a server netreach deploys in the pod network only.
+    /// A destination's `family`: `IPv4` or `IPv6`, on a server netreach deploys in the pod network, or a Service in
+    /// front of one probed by its ClusterIP.
     fn family(
         &self,
         field: &str,
@@ -274,9 +275,12 @@ impl Loader<'_> {
                 field,
                 "a hostNetwork server is probed at the node's primary address: no family",
             )),
+            DestinationKind::Service(service) if service.by == ServiceAddressing::Ip => {
+                Ok(Some(family))
+            }
             DestinationKind::Service(_) => Err(self.err(
                 field,
-                "a Service is probed at its primary ClusterIP: give the family to a server destination",
+                "a Service probed by name may answer in either family: probe it in a family `by: ip`",
             )),
             DestinationKind::External(_) => Err(self.err(
                 field,
@@ -418,6 +422,26 @@ impl Loader<'_> {
                 kind,
                 family,
             });
+        }
+        // A Service some destination probes in a family is dual-stack: a probe of it by name could take either.
+        for (i, by_name) in out.iter().enumerate() {
+            let DestinationKind::Service(service) = &by_name.kind else {
+                continue;
+            };
+            let in_family = out.iter().find(|d| {
+                d.family.is_some()
+                    && matches!(&d.kind, DestinationKind::Service(s) if s.of == service.of)
+            });
+            if let (ServiceAddressing::Name, Some(other)) = (service.by, in_family) {
+                return Err(self.err(
+                    format!("destinations[{i}].service.by"),
+                    format!(
+                        "the Service of {:?} is dual-stack for {:?} (family), so a probe by name could take either \
+                         family (probe a name on another server)",
+                        service.of, other.name
+                    ),
+                ));
+            }
         }
         Ok(out)
     }
