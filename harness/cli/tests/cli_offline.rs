@@ -298,7 +298,8 @@ fn plan_json_gives_each_cells_family() {
         [
             owned("web", "IPv4", "allow"),
             owned("web-v6", "IPv6", "deny"),
-            owned("svc-v6", "IPv6", "deny")
+            owned("svc-v6", "IPv6", "deny"),
+            owned("udp-v6", "IPv6", "deny")
         ]
     );
 }

@@ -425,6 +425,10 @@ fn an_ipv6_destination_is_probed_at_the_pods_ipv6_address_or_skipped_with_the_re
     );
     let v4 = cells.iter().find(|c| c.key.to == "web").unwrap();
     assert_eq!(v4.family, Some(IpFamily::IPv4));
+    // The UDP server is probed by agnhost connect at [IPv6]:PORT.
+    let udp = cells.iter().find(|c| c.key.to == "udp-v6").unwrap();
+    assert!(udp.url.starts_with("udp://[fd00:10:244::"), "{}", udp.url);
+    assert_eq!(udp.key.to_string(), "client->udp-v6:5353/udp");
     // web's Service at its IPv6 ClusterIP reaches web's pod at its IPv6 address.
     let service = cells.iter().find(|c| c.key.to == "svc-v6").unwrap();
     assert_eq!(service.family, Some(IpFamily::IPv6));

@@ -669,7 +669,8 @@ fn the_ipv6_battery_suite_has_a_server_probed_at_its_ipv6_address() {
         [
             ("web", None),
             ("web-v6", Some("IPv6")),
-            ("svc-v6", Some("IPv6"))
+            ("svc-v6", Some("IPv6")),
+            ("udp-v6", Some("IPv6"))
         ]
     );
 }
