@@ -138,8 +138,8 @@ impl Observation {
 
     /// Classifies agnhost `connect`'s exit code and output (`said`): 0 connected (for UDP: the server answered the
     /// datagram), `REFUSED…` refused (a reject, or an ICMP port unreachable), `TIMEOUT…` no answer in time (a drop),
-    /// `DNS: …` the name did not resolve; an SCTP socket the kernel cannot create (`protocol not supported`) is a
-    /// skip; anything else is an error.
+    /// `DNS…` the name did not resolve (as curl's exit 6, judged by [`Self::given_dns`]); an SCTP socket the kernel
+    /// cannot create (`protocol not supported`) is a skip; anything else is an error.
     pub fn from_connect(exit_code: i32, said: String) -> Self {
         let kind = if said.starts_with("REFUSED") {
             Some(DenyKind::Refused)
@@ -180,7 +180,10 @@ impl Observation {
                 curl_exit,
                 evidence,
             } if dns != Some(Reach::Deny) => {
-                let how = evidence.unwrap_or_else(|| format!("curl exit {curl_exit}"));
+                let how = match evidence {
+                    Some(said) => format!("agnhost connect: {said}"),
+                    None => format!("curl exit {curl_exit}"),
+                };
                 Observation::Error {
                     message: match dns {
                         Some(_) => format!(

@@ -24,6 +24,9 @@ pub struct Source {
     pub node: Option<String>,
     /// Its pod IP: where its self cells probe.
     pub address: IpAddr,
+    /// The Service in front of this pod alone, where a Service destination of the `self` destination probes (its
+    /// `by` is set per destination).
+    pub own_service: Option<ServiceAddress>,
 }
 
 /// Where a destination is: what the oracle judges, and the address, port and path a probe fetches.
@@ -162,6 +165,8 @@ impl Layout {
                         service: None,
                     }
                 }
+                // One Service per source pod: placed with each cell (see `phase_cells_layered`).
+                DestinationKind::Service(spec) if spec.of_self => continue,
                 DestinationKind::Service(spec) => {
                     // The loader checked that `of` is a server declared earlier.
                     let Some(backend) = server_pods.get(spec.of.as_str()).cloned() else {
@@ -371,12 +376,9 @@ pub fn oracle_cells_layered(
                     .unwrap_or_else(|| (false, Vec::new(), format!("resolving {name}: {NO_DNS}")));
                 dns = Some(reach(resolves));
                 explanation = format!("{why}\nthen {explanation}");
+                implementation_defined =
+                    flipping_both(allowed, &implementation_defined, resolves, &switches);
                 allowed &= resolves;
-                for switch in switches {
-                    if !implementation_defined.contains(&switch) {
-                        implementation_defined.push(switch);
-                    }
-                }
             }
             Ok(OracleCell {
                 key: route.key.clone(),
@@ -387,6 +389,19 @@ pub fn oracle_cells_layered(
             })
         })
         .collect()
+}
+
+/// The switches that flip `a && b` (one at a time), given those that flip `a` and those that flip `b`: a side's
+/// switch matters only while the other side allows (or flips with it).
+fn flipping_both(a: bool, a_flips: &[String], b: bool, b_flips: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = a_flips.to_vec();
+    all.extend(b_flips.iter().filter(|s| !a_flips.contains(s)).cloned());
+    all.retain(|switch| {
+        let a2 = a ^ a_flips.contains(switch);
+        let b2 = b ^ b_flips.contains(switch);
+        (a2 && b2) != (a && b)
+    });
+    all
 }
 
 /// Why a cell by name is not probed when the world has no cluster DNS pod.
@@ -511,16 +526,7 @@ pub fn phase_cells_layered(
                 .iter()
                 .find(|d| d.name == column.destination)
                 .expect("every column names a destination of the suite");
-            let own = source
-                .filter(|_| matches!(destination.kind, DestinationKind::SelfTraffic { .. }))
-                .map(|source| Endpoint {
-                    target: Target::Pod(source.pod.clone()),
-                    address: source.address,
-                    port: column.port,
-                    path: "/".into(),
-                    node: source.node.clone(),
-                    service: None,
-                });
+            let own = source.and_then(|source| own_endpoint(source, destination, column.port));
             let endpoint = own
                 .as_ref()
                 .or_else(|| layout.destinations.get(&destination.name))
@@ -603,6 +609,29 @@ pub fn phase_cells_layered(
         );
     }
     Ok(cells)
+}
+
+/// Where `source`'s cell of a destination that is the source pod itself probes: its own pod IP (the `self`
+/// destination), or the ClusterIP or name of the Service in front of it alone (a Service destination of `self`);
+/// `None` for any other destination.
+fn own_endpoint(source: &Source, destination: &Destination, port: u16) -> Option<Endpoint> {
+    let (address, service) = match &destination.kind {
+        DestinationKind::SelfTraffic { .. } => (source.address, None),
+        DestinationKind::Service(spec) if spec.of_self => {
+            let service = source.own_service.clone()?;
+            let by = spec.by;
+            (service.cluster_ip, Some(ServiceAddress { by, ..service }))
+        }
+        _ => return None,
+    };
+    Some(Endpoint {
+        target: Target::Pod(source.pod.clone()),
+        address,
+        port,
+        path: "/".into(),
+        node: source.node.clone(),
+        service,
+    })
 }
 
 /// What a cell is judged against, the one rule for `run`, `conformance` and the cargo-test harness: the oracle's

@@ -14,6 +14,7 @@ use crate::oracle::{OracleError, PodRef};
 use crate::placeholder::{resolve_cluster_placeholders, resolve_placeholders};
 use crate::suite::{
     DestinationKind, Expectation, Phase, ServerDestination, ServiceAddressing, Suite,
+    source_service_name,
 };
 use crate::world::{
     CLUSTER_DNS_LABEL, CLUSTER_DNS_NAMESPACE, ContainerPort, IpFamily, Labels, NamespaceInfo,
@@ -103,13 +104,25 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
         });
     }
     let mut layout = Layout::default();
-    for pod in &world.pods {
+    for (i, pod) in world.pods.iter().enumerate() {
+        // A source pod's own Service (a suite with a Service of its `self` destination): 10.96.1.10 + its index.
+        let own_service = suite.self_service().map(|of| {
+            let cluster_ip = IpAddr::V4(Ipv4Addr::new(
+                10,
+                96,
+                1,
+                u8::try_from(10 + i).unwrap_or(u8::MAX),
+            ));
+            let name = source_service_name(of, &pod.name);
+            ServiceAddress::new(&pod.namespace, &name, cluster_ip, ServiceAddressing::Ip)
+        });
         layout.sources.insert(
             pod.name.clone(),
             Source {
                 pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
                 node: Some(node.clone()),
                 address: pod.ip,
+                own_service,
             },
         );
     }

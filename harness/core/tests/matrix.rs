@@ -329,16 +329,16 @@ fn an_unresolved_name_is_a_denial_only_when_dns_egress_is_denied() {
     );
     let refused = Observation::from_curl(7, 0, "");
     assert_eq!(refused.clone().given_dns(Some(Reach::Allow)), refused);
-    // A UDP cell by name: agnhost connect's `DNS:` line is the same unresolved name, its evidence kept.
-    let said = "DNS: lookup udp.nrc-svc-web.svc.cluster.local.: i/o timeout";
-    let udp = Observation::from_connect(1, said.into());
+    // agnhost connect (UDP by name) says so with its `DNS:` line, kept in the error.
+    let said = "DNS: lookup s.n.svc.cluster.local. on 10.96.0.10:53: read: connection refused";
+    let agnhost = Observation::from_connect(1, said.into());
     assert_eq!(
-        udp.clone().given_dns(Some(Reach::Deny)).reach(),
+        agnhost.clone().given_dns(Some(Reach::Deny)).reach(),
         Some(Reach::Deny)
     );
     assert!(matches!(
-        udp.given_dns(Some(Reach::Allow)),
-        Observation::Error { message } if message.contains(said) && message.contains("DNS egress")
+        agnhost.given_dns(Some(Reach::Allow)),
+        Observation::Error { message } if message.contains(said) && message.contains("DNS egress to kube-dns is allowed")
     ));
 }
 

@@ -523,6 +523,29 @@ fn self_cells_probe_each_pod_at_its_own_address_and_depend_on_the_self_traffic_s
     let open = own(&deny_all, "open", "self", "TCP");
     assert_ne!(open.url, isolated.url);
     assert_eq!(verdict(&open), (Reach::Allow, vec![]));
+    // Through the Service in front of it alone: the same pod after DNAT, so the same switch.
+    let hairpin = own(&deny_all, "isolated", "self-svc", "TCP");
+    assert_eq!(hairpin.url, "http://10.96.1.10:8080/");
+    assert_eq!(
+        hairpin.service.as_ref().map(|s| s.service.as_str()),
+        Some("nrc-self/self-isolated")
+    );
+    assert_eq!(verdict(&hairpin), (Reach::Allow, switch.clone()));
+    assert_eq!(
+        own(&deny_all, "open", "self-svc", "UDP").url,
+        "udp://10.96.1.11:8080"
+    );
+    // By name, its DNS egress is denied first: denied whatever the switch says, so not implementation-defined.
+    let by_name = own(&deny_all, "isolated", "self-svc-name", "TCP");
+    assert_eq!(
+        by_name.url,
+        "http://self-isolated.nrc-self.svc.cluster.local.:8080/"
+    );
+    assert_eq!(verdict(&by_name), (Reach::Deny, vec![]));
+    assert_eq!(
+        verdict(&own(&deny_all, "open", "self-svc-name", "TCP")),
+        (Reach::Allow, vec![])
+    );
     // Without a policy around it the switch decides nothing.
     let no_policy = cells(&suite, 0);
     assert_eq!(
@@ -532,9 +555,18 @@ fn self_cells_probe_each_pod_at_its_own_address_and_depend_on_the_self_traffic_s
 
     suite.profile.policy_applies_to_self_traffic = true;
     let strict = cells(&suite, 1);
-    for protocol in ["TCP", "UDP"] {
-        let cell = own(&strict, "isolated", "self", protocol);
-        assert_eq!(verdict(&cell), (Reach::Deny, switch.clone()), "{protocol}");
+    for (to, protocol) in [
+        ("self", "TCP"),
+        ("self", "UDP"),
+        ("self-svc", "TCP"),
+        ("self-svc", "UDP"),
+    ] {
+        let cell = own(&strict, "isolated", to, protocol);
+        assert_eq!(
+            verdict(&cell),
+            (Reach::Deny, switch.clone()),
+            "{to} {protocol}"
+        );
     }
     assert_eq!(
         verdict(&own(&strict, "open", "self", "TCP")),
@@ -581,6 +613,35 @@ fn bad_self_destinations_are_named_by_field() {
     );
     assert!(
         error.contains("destinations[1].(destination): give exactly one of `server`, `external`, `service` or `self`"),
+        "{error}"
+    );
+    let error = with(
+        "  - name: own\n    self: {port: 8080}\n  - name: own-pod1\n    server: {port: 9090}\n  - name: svc\n    service: {of: own}\n",
+        pod1,
+    );
+    assert!(
+        error.contains(
+            "destinations[3].service.of: the Service in front of pod \"pod1\" is named \"own-pod1\", like a destination"
+        ),
+        "{error}"
+    );
+    let error = with(
+        "  - name: 1own\n    self: {port: 8080}\n  - name: svc\n    service: {of: 1own}\n",
+        pod1,
+    );
+    assert!(
+        error.contains("destinations[2].service.of: the Service in front of pod \"pod1\" would be named \"1own-pod1\""),
+        "{error}"
+    );
+    let error = load_error("metadata-access.yaml", |t| {
+        t.replace(
+            "  - name: web\n",
+            "  - name: own\n    self: {port: 8080}\n  - name: web\n",
+        )
+        .replace("192.168.100.21: metadata", "192.168.100.21: own")
+    });
+    assert!(
+        error.contains("placeholders.192.168.100.21: \"own\" is each source pod itself"),
         "{error}"
     );
     let error = with(

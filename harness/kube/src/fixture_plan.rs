@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Pod, Service};
 use netreach_core::placement::place;
-use netreach_core::suite::{DestinationKind, FixturePod, ServerDestination, Suite};
+use netreach_core::suite::{
+    DestinationKind, FixturePod, ServerDestination, Suite, source_service_name,
+};
 use netreach_core::world::{Labels, Protocol};
 
 use crate::fixtures::{FixtureImages, Mode};
-use crate::objects::{self, DESTINATION_LABEL, PodPlacement};
+use crate::objects::{self, DESTINATION_LABEL, PodPlacement, SOURCE_LABEL};
 
 /// Everything a run creates before its first phase, in creation order.
 #[derive(Debug, Clone)]
@@ -114,12 +116,27 @@ impl<'a> FixtureSpec<'a> {
                     d.family.is_some()
                         && matches!(&d.kind, DestinationKind::Service(s) if s.of == spec.of)
                 });
-                services.push(objects::server_service(
+                services.push(objects::cluster_ip_service(
                     namespace,
                     &spec.of,
+                    (DESTINATION_LABEL, &spec.of),
                     &spec.ports,
                     self.run_id,
                     dual_stack,
+                ));
+            }
+        }
+        // Each source pod's own Service, for a Service of the `self` destination (pods created later too: it selects
+        // them once they exist).
+        if let Some(of) = self.suite.self_service() {
+            for pod in &self.suite.pods {
+                services.push(objects::cluster_ip_service(
+                    &self.namespaces[&pod.namespace],
+                    &source_service_name(of, &pod.name),
+                    (SOURCE_LABEL, &pod.name),
+                    &self.suite.self_ports(),
+                    self.run_id,
+                    false,
                 ));
             }
         }
@@ -172,10 +189,14 @@ impl<'a> FixtureSpec<'a> {
     }
 
     fn probe_pod(&self, pod: &FixturePod, placement: &BTreeMap<String, String>) -> Pod {
+        let mut labels = pod.labels.clone();
+        if self.suite.self_service().is_some() {
+            labels.insert(SOURCE_LABEL.into(), pod.name.clone());
+        }
         let mut probe = objects::probe_pod(&PodPlacement {
             namespace: &self.namespaces[&pod.namespace],
             name: &pod.name,
-            labels: &pod.labels,
+            labels: &labels,
             image: &self.images.probe,
             node: placement.get(&pod.name).map(String::as_str),
         });
@@ -372,5 +393,54 @@ mod tests {
         );
         let labels = plan.services[0].metadata.labels.as_ref().unwrap();
         assert_eq!(labels["netreach.io/run-id"], "abcd1234");
+    }
+
+    /// Issue 12: a Service of the `self` destination: every source pod is labelled with its name and gets a
+    /// Service of its own, in its namespace, selecting it alone on the self ports; each serves those ports.
+    #[test]
+    fn a_service_of_self_puts_one_service_in_front_of_each_source_pod() {
+        let suite = suite("suites/conformance/self.yaml");
+        let namespaces = run_map(&suite);
+        let plan = spec(&suite, &Mode::Create, &namespaces, &[]).plan();
+        let services: Vec<String> = plan
+            .services
+            .iter()
+            .map(|s| {
+                let spec = s.spec.as_ref().unwrap();
+                let ports: Vec<String> = spec
+                    .ports
+                    .iter()
+                    .flatten()
+                    .map(|p| format!("{}/{}", p.port, p.protocol.as_deref().unwrap_or_default()))
+                    .collect();
+                format!(
+                    "{}/{} {:?} {}",
+                    s.metadata.namespace.as_deref().unwrap_or_default(),
+                    s.metadata.name.as_deref().unwrap_or_default(),
+                    spec.selector.as_ref().unwrap(),
+                    ports.join(",")
+                )
+            })
+            .collect();
+        assert_eq!(
+            services,
+            [
+                r#"nrc-self-abcd1234/self-isolated {"netreach.io/source": "isolated"} 8080/TCP,8080/UDP"#,
+                r#"nrc-self-abcd1234/self-open {"netreach.io/source": "open"} 8080/TCP,8080/UDP"#
+            ]
+        );
+        let isolated = &plan.pods[0];
+        let labels = isolated.metadata.labels.as_ref().unwrap();
+        assert_eq!(
+            (labels["app"].as_str(), labels[SOURCE_LABEL].as_str()),
+            ("isolated", "isolated")
+        );
+        let containers: Vec<&str> = isolated
+            .spec
+            .iter()
+            .flat_map(|s| &s.containers)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(containers, ["probe", "agnhost", "netexec-8080"]);
     }
 }

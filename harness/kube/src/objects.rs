@@ -29,6 +29,8 @@ pub const PRIVILEGED_LABELS: [(&str, &str); 3] = [
 const FIXTURE_USER: i64 = 65534;
 /// Label naming a server pod's destination.
 pub const DESTINATION_LABEL: &str = "netreach.io/destination";
+/// Label naming a source pod, which its own Service selects (a suite with a Service of its `self` destination).
+pub const SOURCE_LABEL: &str = "netreach.io/source";
 
 /// A new random run id: 8 lowercase hex digits, valid in names and label values. The randomness is std's: every
 /// `RandomState` has fresh keys (seeded from the OS once per thread, then stepped), hashed with the time.
@@ -330,13 +332,15 @@ fn add_containers(
     }
 }
 
-/// A ClusterIP Service named like server destination `destination`, selecting its pod (by [`DESTINATION_LABEL`])
-/// on each of its ports (port = targetPort, same protocol; named `PROTOCOL-PORT`), labelled as owned by the run.
-/// `dual_stack`: `ipFamilyPolicy: PreferDualStack` (a ClusterIP of each family where the cluster has both), for a
-/// Service some destination probes in its second family; otherwise the API's default, single-stack.
-pub fn server_service(
+/// A ClusterIP Service `name` selecting the pod labelled `selector` — a server destination's (named like it, by
+/// [`DESTINATION_LABEL`]) or a source pod's own (by [`SOURCE_LABEL`]) — on each of `ports` (port = targetPort, same
+/// protocol; named `PROTOCOL-PORT`), labelled as owned by the run. `dual_stack`: `ipFamilyPolicy: PreferDualStack`
+/// (a ClusterIP of each family where the cluster has both), for a Service some destination probes in its second
+/// family; otherwise the API's default, single-stack.
+pub fn cluster_ip_service(
     namespace: &str,
-    destination: &str,
+    name: &str,
+    selector: (&str, &str),
     ports: &[ServerPort],
     run_id: &str,
     dual_stack: bool,
@@ -359,7 +363,7 @@ pub fn server_service(
     }
     Service {
         metadata: ObjectMeta {
-            name: Some(destination.to_owned()),
+            name: Some(name.to_owned()),
             namespace: Some(namespace.to_owned()),
             labels: Some(ownership_labels(run_id)),
             ..Default::default()
@@ -367,8 +371,8 @@ pub fn server_service(
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(BTreeMap::from([(
-                DESTINATION_LABEL.to_owned(),
-                destination.to_owned(),
+                selector.0.to_owned(),
+                selector.1.to_owned(),
             )])),
             ports: Some(service_ports),
             ip_family_policy: dual_stack.then(|| "PreferDualStack".to_owned()),

@@ -64,8 +64,8 @@ pub fn connect_script(urls: &[String], settings: &ProbeSettings) -> String {
 }
 
 /// Reads [`connect_script`]'s output into one observation per URL index, after agnhost's documented prefixes:
-/// exit 0 connected (a UDP server answered), `REFUSED` refused, `TIMEOUT` timed out; an SCTP socket the kernel
-/// refuses (`protocol not supported`) is a skip with that reason; anything else is an error.
+/// exit 0 connected (a UDP server answered), `REFUSED` refused, `TIMEOUT` timed out, `DNS` not resolved; an SCTP
+/// socket the kernel refuses (`protocol not supported`) is a skip with that reason; anything else is an error.
 pub fn parse_connect_output(stdout: &str, count: usize) -> Vec<Observation> {
     if stdout.lines().any(|l| l.trim() == "noagnhost") {
         let error = Observation::Error {
@@ -258,8 +258,10 @@ mod tests {
         assert!(
             matches!(&out[3], Observation::Skipped { reason } if reason.contains("no SCTP sockets"))
         );
+        // A name agnhost could not resolve is unresolved, as curl's exit 6 (judged against the DNS verdict later).
         assert!(
-            matches!(&out[4], Observation::Error { message } if message.contains("DNS: lookup"))
+            matches!(&out[4], Observation::Denied { kind: DenyKind::Unresolved, curl_exit: 1, evidence: Some(e) }
+            if e.starts_with("DNS: lookup x"))
         );
         assert!(matches!(&out[5], Observation::Error { message } if message.contains("no result")));
         let missing = parse_connect_output("noagnhost\n", 2);

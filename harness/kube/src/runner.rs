@@ -15,7 +15,7 @@ use netreach_core::plan::{contradictions, plan_suite};
 use netreach_core::results::{PhaseResult, RunReport};
 use netreach_core::settings::ProbeSettings;
 use netreach_core::settle::{NewPod, Next, Settle};
-use netreach_core::suite::{DestinationKind, Phase, Suite};
+use netreach_core::suite::{DestinationKind, Phase, ServiceAddressing, Suite, source_service_name};
 
 use crate::error::{Error, Result};
 use crate::fixture_plan::host_ports;
@@ -225,10 +225,28 @@ impl Runner<'_> {
     fn layout(&self, fixtures: &Fixtures) -> Result<Layout> {
         let mut layout = Layout::default();
         for (name, pod) in &fixtures.sources {
+            let own_service = self.suite.self_service().map(|of| {
+                let service = source_service_name(of, name);
+                let not_created = || {
+                    Error::Invalid(format!(
+                        "the Service in front of pod {name} was not created"
+                    ))
+                };
+                let (namespace, cluster_ips) =
+                    fixtures.services.get(&service).ok_or_else(not_created)?;
+                let cluster_ip = cluster_ips.first().copied().ok_or_else(not_created)?;
+                Ok(ServiceAddress::new(
+                    namespace,
+                    &service,
+                    cluster_ip,
+                    ServiceAddressing::Ip,
+                ))
+            });
             let source = Source {
                 pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
                 node: pod.node.clone(),
                 address: pod.ip,
+                own_service: own_service.transpose()?,
             };
             layout.sources.insert(name.clone(), source);
         }

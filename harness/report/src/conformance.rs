@@ -33,6 +33,29 @@ fn bool_word(value: Option<bool>) -> &'static str {
     }
 }
 
+/// What the cluster chose on one point, from its cells: `true`, `false`, `both: false on N cells, true on M cells`
+/// (a plugin that goes one way on some paths and the other on others, e.g. a pod to itself by its IP and through a
+/// Service), or `not observed` (no cell shows it: not probed, or decided by several switches).
+fn cluster_chose(choice: &Choice) -> String {
+    let count = |value: bool| {
+        choice
+            .cells
+            .iter()
+            .filter(|c| c.chose == Some(value))
+            .count()
+    };
+    match (count(false), count(true)) {
+        (0, 0) => "not observed".to_owned(),
+        (_, 0) => "false".to_owned(),
+        (0, _) => "true".to_owned(),
+        (no, yes) => format!(
+            "both: false on {}, true on {}",
+            plural(no, "cell"),
+            plural(yes, "cell")
+        ),
+    }
+}
+
 fn choice_line(choice: &Choice) -> String {
     let agree = match choice.observed {
         Some(v) if v == choice.profile => "as the profile assumes",
@@ -42,7 +65,7 @@ fn choice_line(choice: &Choice) -> String {
     format!(
         "{}: cluster chose {} (profile {}; {agree}; {} cells)",
         choice.switch,
-        bool_word(choice.observed),
+        cluster_chose(choice),
         choice.profile,
         choice.cells.len()
     )
@@ -236,7 +259,7 @@ pub fn markdown(report: &ConformanceReport) -> String {
                 "| {} | {} | {} | {} | {} |",
                 choice.switch,
                 choice.profile,
-                bool_word(choice.observed),
+                cluster_chose(choice),
                 choice.cells.len(),
                 escape(&choice.note)
             );

@@ -157,7 +157,41 @@ impl Loader<'_> {
                 ),
             )),
             _ => Ok(()),
+        }?;
+        // Each source pod's own Service (a Service destination of `self`): a valid Service name, no destination's.
+        let services = destinations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| match &d.kind {
+                DestinationKind::Service(s) if s.of_self => Some((i, &s.of)),
+                _ => None,
+            });
+        for (i, of) in services {
+            for pod in pods {
+                let name = source_service_name(of, &pod.name);
+                let field = format!("destinations[{i}].service.of");
+                if !name.starts_with(|c: char| c.is_ascii_lowercase()) || name.len() > 63 {
+                    return Err(self.err(
+                        field,
+                        format!(
+                            "the Service in front of pod {:?} would be named {name:?}: a Service name starts \
+                             with a letter and has at most 63 characters",
+                            pod.name
+                        ),
+                    ));
+                }
+                if destinations.iter().any(|d| d.name == name) {
+                    return Err(self.err(
+                        field,
+                        format!(
+                            "the Service in front of pod {:?} is named {name:?}, like a destination",
+                            pod.name
+                        ),
+                    ));
+                }
+            }
         }
+        Ok(())
     }
 
     /// Tags are DNS-label-like words (`ipblock`, `implementation-defined`); `inherited` ones come first.
@@ -322,7 +356,21 @@ impl Loader<'_> {
                 &dest.self_traffic,
             ) {
                 (None, None, Some(service), None) => {
-                    let server = out
+                    let own = out.iter().find_map(|d: &Destination| match &d.kind {
+                        DestinationKind::SelfTraffic { ports } if d.name == service.of => {
+                            Some(ports)
+                        }
+                        _ => None,
+                    });
+                    if let Some(ports) = own {
+                        DestinationKind::Service(ServiceDestination {
+                            of: service.of.clone(),
+                            by: service.by,
+                            ports: ports.clone(),
+                            of_self: true,
+                        })
+                    } else {
+                        let server = out
                         .iter()
                         .find_map(|d: &Destination| match &d.kind {
                             DestinationKind::Server(server) if d.name == service.of => Some(server),
@@ -332,25 +380,27 @@ impl Loader<'_> {
                             self.err(
                                 field("service.of"),
                                 format!(
-                                    "{:?} is not a server destination declared before this one",
+                                    "{:?} is not a server or `self` destination declared before this one",
                                     service.of
                                 ),
                             )
                         })?;
-                    if server.host_network {
-                        return Err(self.err(
+                        if server.host_network {
+                            return Err(self.err(
                             field("service.of"),
                             format!(
                                 "{:?} is a hostNetwork server: a Service in front of it is not supported",
                                 service.of
                             ),
                         ));
+                        }
+                        DestinationKind::Service(ServiceDestination {
+                            of: service.of.clone(),
+                            by: service.by,
+                            ports: server.ports.clone(),
+                            of_self: false,
+                        })
                     }
-                    DestinationKind::Service(ServiceDestination {
-                        of: service.of.clone(),
-                        by: service.by,
-                        ports: server.ports.clone(),
-                    })
                 }
                 (Some(server), None, None, None) => {
                     self.labels(&field("server.labels"), &server.labels)?;
@@ -562,8 +612,21 @@ impl Loader<'_> {
                 let address: IpAddr = address
                     .parse()
                     .map_err(|_| self.err(&field, format!("{address:?} is not an IP address")))?;
-                if !destinations.iter().any(|d| &d.name == destination) {
+                let Some(found) = destinations.iter().find(|d| &d.name == destination) else {
                     return Err(self.err(&field, format!("no destination named {destination:?}")));
+                };
+                let per_source = match &found.kind {
+                    DestinationKind::SelfTraffic { .. } => true,
+                    DestinationKind::Service(s) => s.of_self,
+                    _ => false,
+                };
+                if per_source {
+                    return Err(self.err(
+                        &field,
+                        format!(
+                            "{destination:?} is each source pod itself: it has no one address to stand for"
+                        ),
+                    ));
                 }
                 Ok(Placeholder {
                     address,

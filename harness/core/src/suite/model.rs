@@ -43,6 +43,15 @@ impl Suite {
             .collect()
     }
 
+    /// The `self` destination's name when a Service destination fronts it: every source pod then has a Service of
+    /// its own ([`source_service_name`]).
+    pub fn self_service(&self) -> Option<&str> {
+        self.destinations.iter().find_map(|d| match &d.kind {
+            DestinationKind::Service(s) if s.of_self => Some(s.of.as_str()),
+            _ => None,
+        })
+    }
+
     /// Every column of the matrix, in suite order (destinations, then their ports as written).
     pub fn columns(&self) -> Vec<Column> {
         self.destinations
@@ -154,18 +163,29 @@ pub enum DestinationKind {
     SelfTraffic {
         ports: Vec<ServerPort>,
     },
-    /// A ClusterIP Service in front of a server destination; its cells are decided by that server's pod.
+    /// A ClusterIP Service in front of a server destination, its cells decided by that server's pod; or in front
+    /// of each source pod (of the `self` destination), each source pod's cell decided as traffic to itself.
     Service(ServiceDestination),
 }
 
 /// A Service netreach creates in front of server destination `of`: named like it, in its namespace, selecting its
-/// pod, with its ports. Several Service destinations of one server share that one Service.
+/// pod, with its ports. Several Service destinations of one server share that one Service. When `of` is the `self`
+/// destination, every source pod gets a Service of its own instead ([`source_service_name`]), selecting it alone:
+/// a pod probing it reaches itself through the Service (hairpin).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceDestination {
     pub of: String,
     pub by: ServiceAddressing,
     /// The server's ports (each the Service's port and target port, with its protocol).
     pub ports: Vec<ServerPort>,
+    /// Whether `of` is the `self` destination (one Service per source pod) rather than a server.
+    pub of_self: bool,
+}
+
+/// The name of the Service in front of source pod `pod` alone, for Service destinations of the `self` destination
+/// `of`: `OF-POD` (the loader checks it is a valid Service name and names no destination).
+pub fn source_service_name(of: &str, pod: &str) -> String {
+    format!("{of}-{pod}")
 }
 
 /// How a probe addresses a Service.
