@@ -376,19 +376,21 @@ mod tests {
                 let spec = s.spec.as_ref().unwrap();
                 let port = &spec.ports.as_ref().unwrap()[0];
                 format!(
-                    "{}/{} {:?} {}",
+                    "{}/{} {:?} {}/{}",
                     s.metadata.namespace.as_deref().unwrap_or_default(),
                     s.metadata.name.as_deref().unwrap_or_default(),
                     spec.selector.as_ref().unwrap(),
-                    port.port
+                    port.port,
+                    port.protocol.as_deref().unwrap_or_default()
                 )
             })
             .collect();
         assert_eq!(
             services,
             [
-                r#"nrc-svc-web-abcd1234/allowed {"netreach.io/destination": "allowed"} 8080"#,
-                r#"nrc-svc-web-abcd1234/blocked {"netreach.io/destination": "blocked"} 8080"#
+                r#"nrc-svc-web-abcd1234/allowed {"netreach.io/destination": "allowed"} 8080/TCP"#,
+                r#"nrc-svc-web-abcd1234/blocked {"netreach.io/destination": "blocked"} 8080/TCP"#,
+                r#"nrc-svc-web-abcd1234/udp {"netreach.io/destination": "udp"} 5353/UDP"#
             ]
         );
         let labels = plan.services[0].metadata.labels.as_ref().unwrap();
