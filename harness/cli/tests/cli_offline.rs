@@ -270,6 +270,39 @@ fn explain_of_a_service_by_name_says_dns_then_the_backend() {
     );
 }
 
+/// Issue 12: `explain` of a pod to itself, by its own IP and through the Service in front of it alone: the oracle
+/// decides both as traffic from the pod to itself (they have no endpoint of their own, only per source pod).
+#[test]
+fn explain_of_a_pod_to_itself_by_ip_and_through_its_own_service() {
+    let suite = "suites/conformance/self.yaml";
+    let explain = |to: &str| {
+        let args = [
+            "explain",
+            "--phase",
+            "isolated-deny-all",
+            "--from",
+            "isolated",
+            "--to",
+            to,
+            suite,
+        ];
+        expect_exit(&netreach_with(&args, offline), 0).0
+    };
+    for to in ["self", "self-svc"] {
+        let stdout = explain(to);
+        assert!(
+            stdout.contains("nrc-self/isolated -> nrc-self/isolated 8080/TCP: allowed")
+                && stdout.contains("traffic from a pod to itself: policies do not apply to it"),
+            "{to}: {stdout}"
+        );
+    }
+    assert!(
+        explain("self-svc").contains("through Service nrc-self/self-isolated (10.96.1.10)"),
+        "{}",
+        explain("self-svc")
+    );
+}
+
 /// Issue 12: `plan --json` says each cell's IP family; the ipv6 suite's IPv4-only ipBlock opens IPv4, not IPv6.
 #[test]
 fn plan_json_gives_each_cells_family() {

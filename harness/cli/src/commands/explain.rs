@@ -27,24 +27,36 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
         })?;
     let deployment = synthetic_deployment(&suite);
     // An outside destination with no address is planned at its made-up stand-in, so every cell has a route here.
-    let from = deployment.layout.sources.get(&args.from);
-    let to = deployment.layout.destinations.get(&args.to);
-    let (Some(from), Some(to)) = (from, to) else {
-        bail!(
+    let no_cell = || {
+        anyhow::anyhow!(
             "--from/--to: no cell {} -> {} in suite {}",
             args.from,
             args.to,
             suite.name
-        );
+        )
     };
+    let from = deployment
+        .layout
+        .sources
+        .get(&args.from)
+        .ok_or_else(no_cell)?;
+    // The source pod itself (`self`, or a Service in front of it) has no endpoint of its own: its cells do.
+    let of_each_source = suite
+        .destinations
+        .iter()
+        .any(|d| d.name == args.to && d.of_each_source());
+    let to = deployment.layout.destinations.get(&args.to);
+    if to.is_none() && !of_each_source {
+        return Err(no_cell());
+    }
     let policies = resolved_policies(phase, &deployment.placeholders);
     let cluster = resolved_cluster_policies(phase, &deployment.placeholders);
-    println!(
+    let heading = format!(
         "phase {} of suite {} (addresses made up for planning)",
         phase.name, suite.name
     );
-    if to.service.is_some() {
-        // Through a Service (and, by name, DNS first): the matrix's cell says all of it.
+    if of_each_source || to.is_some_and(|to| to.service.is_some()) {
+        // Through a Service (and, by name, DNS first), or to itself: the matrix's cell says all of it.
         let index = suite.phases.iter().position(|p| p.name == phase.name);
         let cells = phase_cells_layered(
             &suite,
@@ -60,10 +72,19 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
                 && args.port.is_none_or(|port| port == c.key.port)
         });
         if let Some(oracle) = cell.and_then(|c| c.oracle) {
-            println!("{}", oracle.explanation);
+            println!("{heading}\n{}", oracle.explanation);
             return Ok(0);
         }
     }
+    let Some(to) = to else {
+        bail!(
+            "--port: no cell {} -> {} on port {} in suite {}",
+            args.from,
+            args.to,
+            args.port.unwrap_or_default(),
+            suite.name
+        );
+    };
     let oracle = Oracle::layered(&deployment.world, &policies, &cluster, suite.profile)?;
     let traffic = Traffic {
         from: from.pod.clone(),
@@ -71,6 +92,6 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
         port: args.port.unwrap_or(to.port),
         protocol: Protocol::Tcp,
     };
-    print!("{}", oracle.explain(&traffic)?);
+    print!("{heading}\n{}", oracle.explain(&traffic)?);
     Ok(0)
 }

@@ -615,12 +615,7 @@ impl Loader<'_> {
                 let Some(found) = destinations.iter().find(|d| &d.name == destination) else {
                     return Err(self.err(&field, format!("no destination named {destination:?}")));
                 };
-                let per_source = match &found.kind {
-                    DestinationKind::SelfTraffic { .. } => true,
-                    DestinationKind::Service(s) => s.of_self,
-                    _ => false,
-                };
-                if per_source {
+                if found.of_each_source() {
                     return Err(self.err(
                         &field,
                         format!(

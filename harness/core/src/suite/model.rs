@@ -294,6 +294,16 @@ impl Destination {
             .collect()
     }
 
+    /// Whether this destination is each source pod itself: the `self` destination, or a Service in front of it
+    /// (each cell then has its own address, the source's; none stands for the destination as a whole).
+    pub fn of_each_source(&self) -> bool {
+        match &self.kind {
+            DestinationKind::SelfTraffic { .. } => true,
+            DestinationKind::Service(service) => service.of_self,
+            _ => false,
+        }
+    }
+
     pub fn skip_reason(&self) -> Option<&str> {
         match &self.kind {
             DestinationKind::External(ExternalDestination::Unavailable { reason, .. }) => {
