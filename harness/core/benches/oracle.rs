@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use netreach_core::oracle::{Oracle, PodRef, Profile, Target, Traffic};
+use netreach_core::oracle::{Oracle, PodRef, Profile, Source, Target, Traffic};
 use netreach_core::world::{ContainerPort, NamespaceInfo, NodeInfo, PodInfo, Protocol, World};
 use serde_json::{Value, json};
 
@@ -185,7 +185,7 @@ fn main() {
         .iter()
         .flat_map(|to| {
             ports.map(|(port, protocol)| Traffic {
-                from: refs[0].clone(),
+                from: Source::Pod(refs[0].clone()),
                 to: Target::Pod(to.clone()),
                 port,
                 protocol,
@@ -196,7 +196,9 @@ fn main() {
     let started = Instant::now();
     for from in &refs {
         for traffic in &mut row {
-            traffic.from.clone_from(from);
+            if let Source::Pod(pod) = &mut traffic.from {
+                pod.clone_from(from);
+            }
             let decision = oracle.decide(black_box(traffic)).expect("known pods");
             cells += 1;
             allowed += u64::from(decision.allowed);
@@ -210,7 +212,9 @@ fn main() {
     let mut allowed_fast = 0u64;
     for from in &refs {
         for traffic in &mut row {
-            traffic.from.clone_from(from);
+            if let Source::Pod(pod) = &mut traffic.from {
+                pod.clone_from(from);
+            }
             allowed_fast += u64::from(oracle.allows(black_box(traffic)).expect("known pods"));
         }
     }

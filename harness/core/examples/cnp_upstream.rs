@@ -415,7 +415,7 @@ fn report(dir: &Path) -> Result<String, String> {
             let oracle = Oracle::layered(&world, &network, &cluster, Profile::default())
                 .map_err(|e| format!("{}: {e}", test.name))?;
             let traffic = Traffic {
-                from: probe.from.clone(),
+                from: probe.from.clone().into(),
                 to: Target::Pod(probe.to.clone()),
                 port: probe.port,
                 protocol: probe.protocol,

@@ -246,7 +246,7 @@ fn cases(rng: &mut Rng, world: &World) -> Vec<Traffic> {
                 (443, Protocol::Tcp),
             ]);
             Traffic {
-                from,
+                from: from.into(),
                 to,
                 port,
                 protocol,
@@ -279,8 +279,9 @@ fn cyclonus_case(world: &World, t: &Traffic) -> Value {
             .unwrap_or_default();
         json!({"Internal": {"PodLabels": pod.labels, "NamespaceLabels": ns_labels, "Namespace": pod.namespace}, "IP": pod.ip.to_string()})
     };
+    let source = t.from.pod().expect("generated pod");
     let from = world
-        .pod(&t.from.namespace, &t.from.name)
+        .pod(&source.namespace, &source.name)
         .expect("generated pod");
     let (destination, port_name) = match &t.to {
         Target::Pod(to) => {

@@ -58,6 +58,16 @@ impl std::fmt::Display for CellKey {
     }
 }
 
+/// What a cell's source is: one of the suite's pods, or an outside source (an address that is no pod, probing
+/// through its agent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    #[default]
+    Pod,
+    Outside,
+}
+
 /// Why a denied probe failed to connect, after curl's exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -8,9 +8,9 @@ use std::net::IpAddr;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
-use crate::cell::{CellKey, CellResult, Observation, Reach};
+use crate::cell::{CellKey, CellResult, Observation, Reach, SourceKind};
 use crate::cluster_policy::ClusterNetworkPolicy;
-use crate::oracle::{Oracle, OracleError, PodRef, Profile, Target, Traffic};
+use crate::oracle::{self, Oracle, OracleError, PodRef, Profile, Target, Traffic};
 use crate::suite::{
     Column, Destination, DestinationKind, Expectation, ExternalDestination, ServerDestination,
     ServiceAddressing, Suite,
@@ -115,6 +115,8 @@ impl Endpoint {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Layout {
     pub sources: BTreeMap<String, Source>,
+    /// Outside sources (not pods) by suite name, at the address their connections leave from.
+    pub outside: BTreeMap<String, IpAddr>,
     pub destinations: BTreeMap<String, Endpoint>,
     /// Destinations left out for a reason of the world (a server pod with no address of the destination's family),
     /// with that reason: their cells are skipped with it.
@@ -122,6 +124,17 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Places every outside source of the suite at its address; one with no address at its made-up stand-in when
+    /// `stand_ins` (planning), else left out (a run: its cells are skipped).
+    pub fn place_outside_sources(&mut self, suite: &Suite, stand_ins: bool) {
+        for source in &suite.sources {
+            if stand_ins || source.skip_reason().is_none() {
+                self.outside
+                    .insert(source.name.clone(), source.planned_address());
+            }
+        }
+    }
+
     /// Places every destination of the suite: a server where `server` says its pod runs (given the destination's
     /// index), an outside destination at its address. One with no address is placed at its made-up stand-in when
     /// `stand_ins` (planning: it is only computed with), else left out (a run: its cells are skipped). A Service
@@ -266,7 +279,7 @@ pub struct ServerPod {
 #[derive(Debug, Clone)]
 pub struct CellRoute {
     pub key: CellKey,
-    pub from: PodRef,
+    pub from: oracle::Source,
     pub to: Target,
     /// The probe resolves this name through cluster DNS first (a Service by name): the oracle also judges the
     /// source's DNS egress, and the cell is allowed only if both are.
@@ -302,7 +315,7 @@ fn dns_egress(
     let mut first = None;
     for pod in world.dns_pods() {
         let traffic = Traffic {
-            from: from.clone(),
+            from: from.clone().into(),
             to: Target::Pod(PodRef::new(pod.namespace.clone(), pod.name.clone())),
             port: 53,
             protocol: Protocol::Udp,
@@ -371,8 +384,8 @@ pub fn oracle_cells_layered(
             }
             let mut allowed = decision.allowed;
             let mut dns = None;
-            if let Some(name) = &route.resolves {
-                let (resolves, switches, why) = dns_egress(&oracle, world, &route.from, name)?
+            if let (Some(name), oracle::Source::Pod(from)) = (&route.resolves, &route.from) {
+                let (resolves, switches, why) = dns_egress(&oracle, world, from, name)?
                     .unwrap_or_else(|| (false, Vec::new(), format!("resolving {name}: {NO_DNS}")));
                 dns = Some(reach(resolves));
                 explanation = format!("{why}\nthen {explanation}");
@@ -415,6 +428,10 @@ pub struct Cell {
     pub to_node: Option<String>,
     /// The source pod, when it stands in the world.
     pub source: Option<PodRef>,
+    /// A pod, or an outside source.
+    pub source_kind: SourceKind,
+    /// An outside source's address (as placed: the real one, or a stand-in when planning).
+    pub source_address: Option<IpAddr>,
     /// What a probe fetches; empty for a skipped cell.
     pub url: String,
     /// Why the cell is not probed (a pod created in a later phase, an outside destination with no address).
@@ -469,14 +486,78 @@ impl Cell {
     }
 }
 
-/// The key of every cell of the matrix, in suite order (pods, then columns): the same in every phase.
+/// The key of every cell of the matrix, in suite order (rows: pods then outside sources, then columns): the same in
+/// every phase.
 pub fn cell_keys(suite: &Suite) -> Vec<CellKey> {
     let columns = suite.columns();
     suite
-        .pods
-        .iter()
-        .flat_map(|pod| columns.iter().map(|column| key_of(&pod.name, column)))
+        .row_names()
+        .into_iter()
+        .flat_map(|row| columns.iter().map(move |column| key_of(row, column)))
         .collect()
+}
+
+/// One row of a phase's matrix: a source pod or an outside source, as it stands in the layout.
+struct Row<'s> {
+    name: &'s str,
+    kind: SourceKind,
+    /// The source pod as it stands in the layout (its self cells go to its own address).
+    pod: Option<Source>,
+    /// What the oracle judges the traffic from; `None` when the source does not stand in the layout.
+    from: Option<oracle::Source>,
+    node: Option<String>,
+    /// Why the whole row is not probed in this phase (a pod created later, an outside source with no address).
+    skipped: Option<String>,
+}
+
+/// The rows of phase `index`: the suite's pods, then its outside sources.
+fn rows<'s>(suite: &'s Suite, layout: &Layout, index: usize) -> Vec<Row<'s>> {
+    let pods = suite.pods.iter().map(|pod| {
+        let source = layout.sources.get(&pod.name);
+        Row {
+            name: &pod.name,
+            kind: SourceKind::Pod,
+            pod: source.cloned(),
+            from: source.map(|s| oracle::Source::Pod(s.pod.clone())),
+            node: source.and_then(|s| s.node.clone()),
+            skipped: suite.not_created_yet(&pod.name, index),
+        }
+    });
+    let outside = suite.sources.iter().map(|source| {
+        let address = layout.outside.get(&source.name).copied();
+        Row {
+            name: &source.name,
+            kind: SourceKind::Outside,
+            pod: None,
+            from: address.map(oracle::Source::Address),
+            node: None,
+            skipped: match address {
+                Some(_) => None,
+                None => Some(source.skip_reason().unwrap_or("no address").to_owned()),
+            },
+        }
+    });
+    pods.chain(outside).collect()
+}
+
+/// Why a cell from an outside source to `destination` is not probed: only server pods are (a Service may be
+/// masqueraded by kube-proxy on the way in and cannot be resolved by name outside the cluster; between two outside
+/// ends no policy decides anything).
+fn not_from_outside(destination: &Destination) -> Option<String> {
+    match &destination.kind {
+        DestinationKind::Server(_) => None,
+        DestinationKind::Service(_) => Some(
+            "not probed from an outside source: netreach probes a server pod from outside directly, not through a \
+             Service (kube-proxy may masquerade the source on the way in)"
+                .to_owned(),
+        ),
+        DestinationKind::External(_) => Some(
+            "not probed: both ends are outside the cluster's pods, no policy decides it".to_owned(),
+        ),
+        DestinationKind::SelfTraffic { .. } => {
+            Some("not probed: an outside source has no pod IP of its own".to_owned())
+        }
+    }
 }
 
 /// The key of the cell `pod` × `column`: the column's port (the suite's, so names do not depend on the
@@ -516,42 +597,51 @@ pub fn phase_cells_layered(
     let has_dns = world.dns_pods().next().is_some();
     let mut cells = Vec::new();
     let mut routes = Vec::new();
-    for pod in &suite.pods {
-        let source = layout.sources.get(&pod.name);
-        let not_created = suite.not_created_yet(&pod.name, index);
+    for row in rows(suite, layout, index) {
         for column in suite.columns() {
-            let key = key_of(&pod.name, &column);
+            let key = key_of(row.name, &column);
             let destination = suite
                 .destinations
                 .iter()
                 .find(|d| d.name == column.destination)
                 .expect("every column names a destination of the suite");
-            let own = source.and_then(|source| own_endpoint(source, destination, column.port));
+            let not_probed = (row.kind == SourceKind::Outside)
+                .then(|| not_from_outside(destination))
+                .flatten();
+            let own = row
+                .pod
+                .as_ref()
+                .and_then(|source| own_endpoint(source, destination, column.port));
             let endpoint = own
                 .as_ref()
                 .or_else(|| layout.destinations.get(&destination.name))
-                .filter(|_| not_created.is_none());
+                .filter(|_| row.skipped.is_none() && not_probed.is_none());
             let resolves = endpoint
                 .and_then(|to| to.service.as_ref())
                 .and_then(ServiceAddress::resolved_name);
             let endpoint = endpoint.filter(|_| resolves.is_none() || has_dns);
             let skipped = match endpoint {
                 Some(_) => None,
-                None if resolves.is_some() && not_created.is_none() => Some(NO_DNS.to_owned()),
-                None => Some(not_created.clone().unwrap_or_else(|| {
-                    layout
-                        .unplaced
-                        .get(&destination.name)
-                        .map(String::as_str)
-                        .or(destination.skip_reason())
-                        .unwrap_or("no address")
-                        .to_owned()
-                })),
+                None if resolves.is_some() && row.skipped.is_none() => Some(NO_DNS.to_owned()),
+                None => Some(
+                    row.skipped
+                        .clone()
+                        .or(not_probed.clone())
+                        .unwrap_or_else(|| {
+                            layout
+                                .unplaced
+                                .get(&destination.name)
+                                .map(String::as_str)
+                                .or(destination.skip_reason())
+                                .unwrap_or("no address")
+                                .to_owned()
+                        }),
+                ),
             };
-            if let (Some(source), Some(to)) = (source, endpoint) {
+            if let (Some(from), Some(to)) = (&row.from, endpoint) {
                 routes.push(CellRoute {
                     key: key.clone(),
-                    from: source.pod.clone(),
+                    from: from.clone(),
                     to: to.target.clone(),
                     resolves: resolves.map(str::to_owned),
                     service: to
@@ -562,9 +652,17 @@ pub fn phase_cells_layered(
             }
             cells.push(Cell {
                 key,
-                from_node: source.and_then(|s| s.node.clone()),
+                from_node: row.node.clone(),
                 to_node: endpoint.and_then(|to| to.node.clone()),
-                source: source.map(|s| s.pod.clone()),
+                source: match &row.from {
+                    Some(oracle::Source::Pod(pod)) => Some(pod.clone()),
+                    _ => None,
+                },
+                source_kind: row.kind,
+                source_address: match &row.from {
+                    Some(oracle::Source::Address(ip)) => Some(*ip),
+                    _ => None,
+                },
                 url: endpoint
                     .map(|to| to.url_for(column.port, column.protocol))
                     .unwrap_or_default(),
@@ -573,7 +671,7 @@ pub fn phase_cells_layered(
                     .map(|to| IpFamily::of(to.address))
                     .or(destination.family),
                 skipped,
-                table: phase.expectation.expected(&pod.name, &column.label),
+                table: phase.expectation.expected(row.name, &column.label),
                 expected: None,
                 oracle: None,
             });

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
-use crate::cell::Reach;
+use crate::cell::{Reach, SourceKind};
 use crate::cluster_policy::ClusterNetworkPolicy;
 use crate::matrix::{Cell, Layout, ServerPod, ServiceAddress, Source, phase_cells_layered};
 use crate::oracle::{OracleError, PodRef};
@@ -104,6 +104,7 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
         });
     }
     let mut layout = Layout::default();
+    layout.place_outside_sources(suite, true);
     for (i, pod) in world.pods.iter().enumerate() {
         // A source pod's own Service (a suite with a Service of its `self` destination): 10.96.1.10 + its index.
         let own_service = suite.self_service().map(|of| {
@@ -173,10 +174,10 @@ pub fn synthetic_deployment(suite: &Suite) -> SyntheticDeployment {
         .placeholders
         .iter()
         .filter_map(|p| {
-            layout
-                .destinations
-                .get(&p.destination)
-                .map(|to| (p.address, to.address))
+            let destination = layout.destinations.get(&p.destination).map(|to| to.address);
+            destination
+                .or_else(|| layout.outside.get(&p.destination).copied())
+                .map(|address| (p.address, address))
         })
         .collect();
     SyntheticDeployment {
@@ -312,6 +313,11 @@ fn synthetic_ip(index: usize) -> IpAddr {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlannedCell {
     pub from: String,
+    /// `pod`, or `outside` for a source that is no pod (an outside address probing through its agent).
+    pub source_kind: SourceKind,
+    /// An outside source's address (a made-up one when the environment does not give it); absent for a pod.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_address: Option<IpAddr>,
     pub to: String,
     pub port: u16,
     pub protocol: Protocol,
@@ -365,6 +371,8 @@ impl From<Cell> for PlannedCell {
             .map(str::to_owned);
         PlannedCell {
             from: cell.key.from,
+            source_kind: cell.source_kind,
+            source_address: cell.source_address,
             to: cell.key.to,
             port: cell.key.port,
             protocol: cell.key.protocol,

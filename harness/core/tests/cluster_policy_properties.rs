@@ -241,7 +241,7 @@ proptest! {
         let mut checked = 0;
         for t in all_traffic(&world, &ADDRESSES, &PORTS) {
             let (before, after) = (without.decide(&t).expect("known"), with.decide(&t).expect("known"));
-            let (_, egress_np) = with.selecting_policies(&t.from).expect("known");
+            let (_, egress_np) = with.selecting_policies(t.from.pod().expect("a pod")).expect("known");
             if !egress_np.is_empty() {
                 prop_assert_eq!(&before.egress, &after.egress, "{}", t);
                 checked += 1;
@@ -252,8 +252,9 @@ proptest! {
                     prop_assert_eq!(&before.ingress, &after.ingress, "{}", t);
                 }
             }
-            let own_ip = world.pod(&t.from.namespace, &t.from.name).map(|p| Target::Address(p.ip));
-            let to_itself = t.to == Target::Pod(t.from.clone()) || Some(&t.to) == own_ip.as_ref();
+            let source = t.from.pod().expect("a pod");
+            let own_ip = world.pod(&source.namespace, &source.name).map(|p| Target::Address(p.ip));
+            let to_itself = t.to == Target::Pod(source.clone()) || Some(&t.to) == own_ip.as_ref();
             prop_assert_eq!(after.allowed, after.egress.permits() && after.ingress.permits() || to_itself, "{}", t);
         }
         prop_assume!(checked > 0, "no NetworkPolicy selected any source");
@@ -346,7 +347,7 @@ proptest! {
         let without = Oracle::layered(&world, &np, &[], profile).expect("valid");
         for pod in world.pods.iter().filter(|p| !p.host_network) {
             let t = Traffic {
-                from: PodRef::new(&pod.namespace, &pod.name),
+                from: PodRef::new(&pod.namespace, &pod.name).into(),
                 to: Target::Address(pod.ip),
                 port: 80,
                 protocol: Protocol::Tcp,

@@ -284,7 +284,7 @@ proptest! {
             let d = oracle.decide(&t).expect("known");
             prop_assert_eq!(
                 d.egress == SideVerdict::NotIsolated,
-                !isolated_by_spec(&policies, &world, &t.from, "Egress"),
+                !isolated_by_spec(&policies, &world, t.from.pod().expect("a pod"), "Egress"),
                 "egress of {}", t
             );
             if let Target::Pod(to) = &t.to {
@@ -330,9 +330,10 @@ proptest! {
 }
 
 fn is_self(t: &Traffic, world: &World) -> bool {
-    let from = world.pod(&t.from.namespace, &t.from.name).expect("known");
+    let source = t.from.pod().expect("a pod");
+    let from = world.pod(&source.namespace, &source.name).expect("known");
     match &t.to {
-        Target::Pod(to) => *to == t.from,
+        Target::Pod(to) => to == source,
         Target::Address(ip) => {
             *ip == from.ip
                 && !from.host_network

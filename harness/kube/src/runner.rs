@@ -163,6 +163,11 @@ impl Runner<'_> {
                         .contains_key(&placeholder.destination)
                         .then_some(placeholder.address)
                 })
+                // An outside source stands for its address too (an unavailable one for its stand-in).
+                .or_else(|| {
+                    let source = self.suite.outside_source(&placeholder.destination);
+                    source.map(|s| s.planned_address())
+                })
                 .ok_or_else(|| {
                     Error::Invalid(format!(
                         "placeholder destination {} has no address",
@@ -224,6 +229,7 @@ impl Runner<'_> {
     /// The deployed fixtures by suite name: source pods, and where each destination is.
     fn layout(&self, fixtures: &Fixtures) -> Result<Layout> {
         let mut layout = Layout::default();
+        layout.place_outside_sources(self.suite, false);
         for (name, pod) in &fixtures.sources {
             let own_service = self.suite.self_service().map(|of| {
                 let service = source_service_name(of, name);

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use netreach_core::matrix::phase_cells_layered;
-use netreach_core::oracle::{Oracle, Traffic};
+use netreach_core::oracle::{Oracle, Source, Traffic};
 use netreach_core::plan::{resolved_cluster_policies, resolved_policies, synthetic_deployment};
 use netreach_core::world::Protocol;
 
@@ -26,7 +26,8 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
             )
         })?;
     let deployment = synthetic_deployment(&suite);
-    // An outside destination with no address is planned at its made-up stand-in, so every cell has a route here.
+    // An outside source or destination with no address is planned at its made-up stand-in, so every cell has a
+    // route here.
     let no_cell = || {
         anyhow::anyhow!(
             "--from/--to: no cell {} -> {} in suite {}",
@@ -35,11 +36,15 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
             suite.name
         )
     };
-    let from = deployment
-        .layout
-        .sources
-        .get(&args.from)
-        .ok_or_else(no_cell)?;
+    let from: Source = match deployment.layout.sources.get(&args.from) {
+        Some(pod) => pod.pod.clone().into(),
+        None => deployment
+            .layout
+            .outside
+            .get(&args.from)
+            .map(|ip| Source::Address(*ip))
+            .ok_or_else(no_cell)?,
+    };
     // The source pod itself (`self`, or a Service in front of it) has no endpoint of its own: its cells do.
     let of_each_source = suite
         .destinations
@@ -87,7 +92,7 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<i32> {
     };
     let oracle = Oracle::layered(&deployment.world, &policies, &cluster, suite.profile)?;
     let traffic = Traffic {
-        from: from.pod.clone(),
+        from,
         to: to.target.clone(),
         port: args.port.unwrap_or(to.port),
         protocol: Protocol::Tcp,

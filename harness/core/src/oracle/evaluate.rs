@@ -6,20 +6,30 @@ use super::cluster::{Action, Tier};
 use super::peers::Endpoint;
 use super::policy::Direction;
 use super::profile::Consulted;
-use super::{Decision, Oracle, OracleError, Profile, ProfileSwitch, SideVerdict, Target, Traffic};
+use super::{
+    Decision, Oracle, OracleError, Profile, ProfileSwitch, SideVerdict, Source, Target, Traffic,
+};
 use crate::world::{ContainerPort, IpFamily, Protocol};
 
 /// A traffic with its ends resolved to pod indices, in the family of the address it goes to (a pod's primary
 /// address when the target is a pod): on a dual-stack cluster a pod is seen at its address of that family.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Resolved {
-    pub from: usize,
+    pub from: ResolvedTarget,
     pub to: ResolvedTarget,
     pub port: u16,
     pub protocol: Protocol,
     pub family: IpFamily,
 }
 
+impl Resolved {
+    /// A pod's traffic to its own pod IP.
+    pub(crate) fn is_self(&self) -> bool {
+        matches!(self.from, ResolvedTarget::Pod(_)) && self.to == self.from
+    }
+}
+
+/// One end of a traffic: a pod of the world, or an address that is no pod's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ResolvedTarget {
     Pod(usize),
@@ -64,7 +74,10 @@ impl Oracle<'_> {
         let (egress, ingress, allowed) = self.evaluate(&resolved, &self.profile, &mut consulted);
         Ok(Decision {
             allowed,
-            egress: self.public_side(egress, Direction::Egress, resolved.from),
+            egress: match resolved.from {
+                ResolvedTarget::Pod(from) => self.public_side(egress, Direction::Egress, from),
+                ResolvedTarget::Address { .. } => SideVerdict::NotApplicable,
+            },
             ingress: match resolved.to {
                 ResolvedTarget::Pod(to) => self.public_side(ingress, Direction::Ingress, to),
                 ResolvedTarget::Address { .. } => SideVerdict::NotApplicable,
@@ -82,23 +95,18 @@ impl Oracle<'_> {
     }
 
     pub(crate) fn resolve(&self, traffic: &Traffic) -> Result<Resolved, OracleError> {
-        let from = self.pod_index(&traffic.from)?;
+        let (from, source_family) = match &traffic.from {
+            Source::Pod(pod) => (ResolvedTarget::Pod(self.pod_index(pod)?), None),
+            Source::Address(ip) => (self.resolve_address(*ip), Some(IpFamily::of(*ip))),
+        };
         let (to, family) = match &traffic.to {
             Target::Pod(pod) => {
                 let index = self.pod_index(pod)?;
+                // An address source connects in its own family; a pod source to a pod, in the pod's primary one.
                 let primary = IpFamily::of(self.index.pods()[index].ip);
-                (ResolvedTarget::Pod(index), primary)
+                (ResolvedTarget::Pod(index), source_family.unwrap_or(primary))
             }
-            Target::Address(ip) => {
-                let to = match self.index.pod_by_ip(*ip) {
-                    Some(pod) => ResolvedTarget::Pod(pod),
-                    None => ResolvedTarget::Address {
-                        ip: *ip,
-                        node_ip: self.index.is_node_address(*ip),
-                    },
-                };
-                (to, IpFamily::of(*ip))
-            }
+            Target::Address(ip) => (self.resolve_address(*ip), IpFamily::of(*ip)),
         };
         Ok(Resolved {
             from,
@@ -107,6 +115,17 @@ impl Oracle<'_> {
             protocol: traffic.protocol,
             family,
         })
+    }
+
+    /// The pod whose pod IP `ip` is, else an address (a node's, or outside the cluster's pods).
+    fn resolve_address(&self, ip: IpAddr) -> ResolvedTarget {
+        match self.index.pod_by_ip(ip) {
+            Some(pod) => ResolvedTarget::Pod(pod),
+            None => ResolvedTarget::Address {
+                ip,
+                node_ip: self.index.is_node_address(ip),
+            },
+        }
     }
 
     /// `target` as a peer sees it in `family`: a pod at its address of that family (its primary one if it has none).
@@ -141,20 +160,23 @@ impl Oracle<'_> {
         consulted: &mut Consulted,
     ) -> (RawSide, RawSide, bool) {
         let destination_ports = self.destination_ports(t.to);
-        let egress = self.side(
-            Direction::Egress,
-            t.from,
-            self.endpoint(t.to, t.family),
-            destination_ports,
-            t,
-            profile,
-            consulted,
-        );
+        let egress = match t.from {
+            ResolvedTarget::Pod(from) => self.side(
+                Direction::Egress,
+                from,
+                self.endpoint(t.to, t.family),
+                destination_ports,
+                t,
+                profile,
+                consulted,
+            ),
+            ResolvedTarget::Address { .. } => RawSide::NotApplicable,
+        };
         let ingress = match t.to {
             ResolvedTarget::Pod(to) => self.side(
                 Direction::Ingress,
                 to,
-                self.endpoint(ResolvedTarget::Pod(t.from), t.family),
+                self.endpoint(t.from, t.family),
                 destination_ports,
                 t,
                 profile,
@@ -163,7 +185,7 @@ impl Oracle<'_> {
             ResolvedTarget::Address { .. } => RawSide::NotApplicable,
         };
         let mut allowed = egress.permits() && ingress.permits();
-        if t.to == ResolvedTarget::Pod(t.from) {
+        if t.is_self() {
             consulted.mark(ProfileSwitch::PolicyAppliesToSelfTraffic);
             allowed |= !profile.policy_applies_to_self_traffic;
         }
@@ -199,7 +221,7 @@ impl Oracle<'_> {
         consulted: &mut Consulted,
     ) -> RawSide {
         // The API's hairpin rule: a pod's traffic to its own pod IP is not subject to ClusterNetworkPolicy.
-        let hairpin = t.to == ResolvedTarget::Pod(t.from);
+        let hairpin = t.is_self();
         let final_hit = |tier: Tier, consulted: &mut Consulted| {
             if hairpin {
                 return None;

@@ -6,7 +6,7 @@ use super::evaluate::{Resolved, ResolvedTarget};
 use super::peers::{Endpoint, Peer, PeerMiss};
 use super::policy::{Direction, Rule};
 use super::profile::Consulted;
-use super::{Decision, Oracle, OracleError, ProfileSwitch, SideVerdict, Target, Traffic};
+use super::{Decision, Oracle, OracleError, ProfileSwitch, SideVerdict, Source, Target, Traffic};
 use crate::world::{ContainerPort, Labels, PodInfo};
 
 impl Oracle<'_> {
@@ -29,6 +29,9 @@ impl Oracle<'_> {
         if layered {
             let _ = writeln!(out, "decided by: {}", self.decided_by(&resolved));
         }
+        if let (Source::Address(ip), ResolvedTarget::Pod(from)) = (&traffic.from, resolved.from) {
+            let _ = writeln!(out, "{ip} is the pod IP of {}", self.pod_name(from));
+        }
         if let (Target::Address(ip), ResolvedTarget::Pod(to)) = (&traffic.to, resolved.to) {
             let _ = writeln!(out, "{ip} is the pod IP of {}", self.pod_name(to));
         }
@@ -39,7 +42,20 @@ impl Oracle<'_> {
                 self.explain_side(out, direction, &resolved, verdict);
             }
         };
-        side(&mut out, Direction::Egress, &decision.egress);
+        match resolved.from {
+            ResolvedTarget::Pod(_) => side(&mut out, Direction::Egress, &decision.egress),
+            ResolvedTarget::Address { ip, node_ip } => {
+                let what = if node_ip {
+                    "a node address"
+                } else {
+                    "an outside source"
+                };
+                let _ = writeln!(
+                    out,
+                    "egress: {ip} is {what}, no pod: no policy selects it, there is no egress side"
+                );
+            }
+        }
         match resolved.to {
             ResolvedTarget::Pod(_) => side(&mut out, Direction::Ingress, &decision.ingress),
             ResolvedTarget::Address { ip, node_ip } => {
@@ -51,9 +67,7 @@ impl Oracle<'_> {
                 let _ = writeln!(out, "ingress: {ip} is {what}; there is no ingress side");
             }
         }
-        if resolved.to == ResolvedTarget::Pod(resolved.from)
-            && !self.profile.policy_applies_to_self_traffic
-        {
+        if resolved.is_self() && !self.profile.policy_applies_to_self_traffic {
             let _ = writeln!(
                 out,
                 "traffic from a pod to itself: policies do not apply to it ({}: false) -> allowed",
@@ -77,10 +91,10 @@ impl Oracle<'_> {
         verdict: &SideVerdict,
     ) {
         let kind = direction.rules_field();
-        let (subject, other) = match (direction, t.to) {
-            (Direction::Egress, to) => (t.from, to),
-            (Direction::Ingress, ResolvedTarget::Pod(to)) => (to, ResolvedTarget::Pod(t.from)),
-            (Direction::Ingress, ResolvedTarget::Address { .. }) => return,
+        let (subject, other) = match (direction, t.from, t.to) {
+            (Direction::Egress, ResolvedTarget::Pod(from), to) => (from, to),
+            (Direction::Ingress, from, ResolvedTarget::Pod(to)) => (to, from),
+            _ => return,
         };
         let subject_name = self.pod_name(subject);
         let selecting = &self.selecting[direction as usize][subject];
@@ -202,7 +216,7 @@ impl Oracle<'_> {
                 pod_not_selected(pod, peer.namespace_matches(pod, &self.index))
             }
             (PeerMiss::NotSelected, Endpoint::Address { .. }) | (PeerMiss::NotAPod, _) => {
-                format!("{ip} is not a pod")
+                format!("{ip} is not a pod (selectors match pods only)")
             }
             (PeerMiss::HostNetworkNotSelectable, _) => format!(
                 "a hostNetwork pod, which selectors do not match ({}: false)",

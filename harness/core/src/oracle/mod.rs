@@ -29,7 +29,7 @@
 //!
 //! let oracle = Oracle::new(&world, &[deny_db], Profile::default())?;
 //! let traffic = Traffic {
-//!     from: PodRef::new("shop", "web"),
+//!     from: PodRef::new("shop", "web").into(),
 //!     to: Target::Pod(PodRef::new("shop", "db")),
 //!     port: 5432,
 //!     protocol: Protocol::Tcp,
@@ -114,11 +114,48 @@ impl std::fmt::Display for Target {
     }
 }
 
-/// One connection attempt: from a pod to a target, on a destination port and protocol.
+/// Where a traffic comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// A pod of the world (its egress side applies).
+    Pod(PodRef),
+    /// An address. If it is the pod IP of exactly one (non-hostNetwork) pod of the world, the traffic is judged as
+    /// coming from that pod; otherwise it is an outside source (or a node, if a node has it): it has no egress side,
+    /// and on the destination's ingress side only ipBlock peers (and ClusterNetworkPolicy networks) can match it.
+    Address(IpAddr),
+}
+
+impl Source {
+    /// The source pod, when it is given as one.
+    pub fn pod(&self) -> Option<&PodRef> {
+        match self {
+            Self::Pod(pod) => Some(pod),
+            Self::Address(_) => None,
+        }
+    }
+}
+
+impl From<PodRef> for Source {
+    fn from(pod: PodRef) -> Self {
+        Self::Pod(pod)
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Pod(pod) => pod.fmt(f),
+            Self::Address(ip) => ip.fmt(f),
+        }
+    }
+}
+
+/// One connection attempt: from a pod (or an outside address) to a target, on a destination port and protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Traffic {
-    pub from: PodRef,
+    pub from: Source,
     pub to: Target,
     pub port: u16,
     pub protocol: Protocol,
@@ -161,7 +198,8 @@ pub enum SideVerdict {
         peer: usize,
         action: Action,
     },
-    /// This side does not exist: the ingress side of a destination outside the cluster's pods.
+    /// This side does not exist: the ingress side of a destination outside the cluster's pods, or the egress side of
+    /// a source outside them.
     NotApplicable,
 }
 

@@ -74,11 +74,16 @@ impl Loader<'_> {
         let namespaces = self.namespaces(&spec.namespaces)?;
         let namespace_names: Vec<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
         let pods = self.pods(&spec.pods, &namespace_names)?;
+        let sources = self.sources(&spec.sources, &pods)?;
         let destinations =
             self.destinations(&spec.destinations, &namespace_names, &spec.placeholders)?;
-        let placeholders = self.placeholders(&spec, &destinations)?;
+        let placeholders = self.placeholders(&spec, &destinations, &sources)?;
         self.self_sources(&destinations, &pods)?;
-        let pod_names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
+        let pod_names: Vec<&str> = pods
+            .iter()
+            .map(|p| p.name.as_str())
+            .chain(sources.iter().map(|s| s.name.as_str()))
+            .collect();
         let columns: Vec<String> = destinations
             .iter()
             .flat_map(Destination::columns)
@@ -129,6 +134,7 @@ impl Loader<'_> {
             path: self.path.to_owned(),
             namespaces,
             pods,
+            sources,
             destinations,
             placeholders,
             phases,
@@ -324,6 +330,78 @@ impl Loader<'_> {
                 field,
                 "a self destination is probed at each pod's primary address: no family",
             )),
+        }
+    }
+
+    /// Sources that are not pods: named apart from every pod, each an IP address and the `http://IP:PORT` of its
+    /// agent; one that cannot be resolved here is planned with a made-up address (optional ones, or when planning).
+    fn sources(
+        &self,
+        specs: &[SourceSpec],
+        pods: &[FixturePod],
+    ) -> Result<Vec<OutsideSource>, SuiteError> {
+        let mut seen: BTreeSet<&str> = pods.iter().map(|p| p.name.as_str()).collect();
+        let mut out = Vec::new();
+        for (i, spec) in specs.iter().enumerate() {
+            let field = |f: &str| format!("sources[{i}].{f}");
+            check_dns_label(&spec.name).map_err(|m| self.err(field("name"), m))?;
+            if !seen.insert(&spec.name) {
+                return Err(self.err(
+                    field("name"),
+                    format!("{:?} is already the name of a pod or source", spec.name),
+                ));
+            }
+            let address = self.outside_part(&field("address"), &spec.address, |text| {
+                text.trim()
+                    .parse::<IpAddr>()
+                    .map_err(|_| format!("{text:?} is not an IP address"))
+            })?;
+            let agent =
+                self.outside_part(&field("agent"), &spec.agent, |text| {
+                    match parse_endpoint(text) {
+                        Ok(e) if text.trim().starts_with("http://") && e.path == "/" => {
+                            Ok(std::net::SocketAddr::new(e.address, e.port))
+                        }
+                        _ => Err(format!(
+                            "{text:?} is not an agent URL http://IP:PORT (agnhost netexec)"
+                        )),
+                    }
+                })?;
+            let state = match (address, agent) {
+                (Ok(address), Ok(agent)) => OutsideSourceState::Resolved { address, agent },
+                (Err((at, reason)), _) | (_, Err((at, reason))) => {
+                    if !(spec.optional || self.planning) {
+                        return Err(self.err(at, reason));
+                    }
+                    OutsideSourceState::Unavailable {
+                        reason: match &spec.skip_reason {
+                            Some(why) => format!("{why} ({reason})"),
+                            None => reason,
+                        },
+                        optional: spec.optional,
+                        stand_in: source_stand_in(i),
+                    }
+                }
+            };
+            out.push(OutsideSource {
+                name: spec.name.clone(),
+                state,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A source's `address` or `agent`: parsed once expanded (a bad value is an error at `field`); `Ok(Err)` with the
+    /// field and reason when a variable it names is not set.
+    fn outside_part<T>(
+        &self,
+        field: &str,
+        template: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Result<T, (String, String)>, SuiteError> {
+        match expand(template, self.env) {
+            Ok(text) => parse(&text).map(Ok).map_err(|m| self.err(field, m)),
+            Err(reason) => Ok(Err((field.to_owned(), reason))),
         }
     }
 
@@ -604,6 +682,7 @@ impl Loader<'_> {
         &self,
         spec: &SuiteSpec,
         destinations: &[Destination],
+        sources: &[OutsideSource],
     ) -> Result<Vec<Placeholder>, SuiteError> {
         spec.placeholders
             .iter()
@@ -612,8 +691,17 @@ impl Loader<'_> {
                 let address: IpAddr = address
                     .parse()
                     .map_err(|_| self.err(&field, format!("{address:?} is not an IP address")))?;
+                if sources.iter().any(|s| &s.name == destination) {
+                    return Ok(Placeholder {
+                        address,
+                        destination: destination.clone(),
+                    });
+                }
                 let Some(found) = destinations.iter().find(|d| &d.name == destination) else {
-                    return Err(self.err(&field, format!("no destination named {destination:?}")));
+                    return Err(self.err(
+                        &field,
+                        format!("no destination or source named {destination:?}"),
+                    ));
                 };
                 if found.of_each_source() {
                     return Err(self.err(
@@ -765,6 +853,17 @@ fn check_policies(
             other.to_string(),
         )),
     }
+}
+
+/// The made-up address of the `index`-th outside source when its address is unavailable: in the documentation range
+/// 203.0.113.0/24, so it is only computed with, never contacted.
+fn source_stand_in(index: usize) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(
+        203,
+        0,
+        113,
+        u8::try_from(index + 1).unwrap_or(u8::MAX),
+    ))
 }
 
 /// The made-up address of the `index`-th destination when its outside address is unavailable: in the documentation

@@ -19,6 +19,8 @@ pub struct Suite {
     pub path: PathBuf,
     pub namespaces: Vec<SuiteNamespace>,
     pub pods: Vec<FixturePod>,
+    /// Sources that are not pods (rows after the pods).
+    pub sources: Vec<OutsideSource>,
     pub destinations: Vec<Destination>,
     pub placeholders: Vec<Placeholder>,
     pub phases: Vec<Phase>,
@@ -60,9 +62,39 @@ impl Suite {
             .collect()
     }
 
-    /// Outside destinations planned with a made-up address, each with a line saying so (for `plan`, `validate`).
+    /// The rows of the matrix, in order: the pods, then the outside sources.
+    pub fn row_names(&self) -> Vec<&str> {
+        let pods = self.pods.iter().map(|p| p.name.as_str());
+        pods.chain(self.sources.iter().map(|s| s.name.as_str()))
+            .collect()
+    }
+
+    /// The outside source named `name`.
+    pub fn outside_source(&self, name: &str) -> Option<&OutsideSource> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    /// Outside sources and destinations planned with a made-up address, each with a line saying so (for `plan`,
+    /// `validate`).
     pub fn stand_in_notes(&self) -> Vec<String> {
-        self.destinations
+        let sources = self.sources.iter().filter_map(|s| match &s.state {
+            OutsideSourceState::Unavailable {
+                reason,
+                optional,
+                stand_in,
+            } => Some(format!(
+                "source {}: {reason}; planned with the made-up address {stand_in} (never contacted); {}",
+                s.name,
+                if *optional {
+                    "a run skips its cells"
+                } else {
+                    "`netreach run` needs the address"
+                }
+            )),
+            OutsideSourceState::Resolved { .. } => None,
+        });
+        let destinations = self
+            .destinations
             .iter()
             .filter_map(|d| match &d.kind {
                 DestinationKind::External(ExternalDestination::Unavailable {
@@ -80,8 +112,8 @@ impl Suite {
                     }
                 )),
                 _ => None,
-            })
-            .collect()
+            });
+        sources.chain(destinations).collect()
     }
 
     /// The phase's policies for headings and reports: ClusterNetworkPolicies by name, then `namespace/name`,
@@ -140,6 +172,47 @@ pub struct FixturePod {
     /// with the other fixtures before the first phase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_in: Option<String>,
+}
+
+/// A probe source that is not a pod: an address outside the cluster's pods, whose connections an agent there makes.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutsideSource {
+    pub name: String,
+    pub state: OutsideSourceState,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum OutsideSourceState {
+    /// Connections leave from `address`; the agent's netexec answers at `agent`.
+    Resolved {
+        address: IpAddr,
+        agent: std::net::SocketAddr,
+    },
+    /// Not resolvable here (an unset variable): a run skips its cells with this reason (only `optional` ones), and
+    /// planning computes with the made-up `stand_in`, never contacted.
+    Unavailable {
+        reason: String,
+        optional: bool,
+        stand_in: IpAddr,
+    },
+}
+
+impl OutsideSource {
+    /// The address the oracle judges: the real one, or the made-up stand-in of an unavailable source.
+    pub fn planned_address(&self) -> IpAddr {
+        match &self.state {
+            OutsideSourceState::Resolved { address, .. } => *address,
+            OutsideSourceState::Unavailable { stand_in, .. } => *stand_in,
+        }
+    }
+
+    pub fn skip_reason(&self) -> Option<&str> {
+        match &self.state {
+            OutsideSourceState::Unavailable { reason, .. } => Some(reason),
+            OutsideSourceState::Resolved { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -337,7 +410,7 @@ pub fn column_label(destination: &str, port: u16, protocol: Protocol, single: bo
     }
 }
 
-/// An address written in the manifests, standing for a destination's real address.
+/// An address written in the manifests, standing for a destination's (or an outside source's) real address.
 #[derive(Debug, Clone, Serialize)]
 pub struct Placeholder {
     pub address: IpAddr,

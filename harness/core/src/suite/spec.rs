@@ -15,8 +15,11 @@ pub struct SuiteSpec {
     pub description: Option<String>,
     pub namespaces: Vec<NamespaceSpec>,
     pub pods: Vec<PodSpec>,
+    /// Probe sources that are not pods: outside addresses probing through an agent there (rows after the pods).
+    #[serde(default)]
+    pub sources: Vec<SourceSpec>,
     pub destinations: Vec<DestinationSpec>,
-    /// Address written in the manifests -> name of the destination whose real address replaces it.
+    /// Address written in the manifests -> name of the destination (or outside source) whose real address replaces it.
     #[serde(default)]
     pub placeholders: BTreeMap<String, String>,
     pub phases: Vec<PhaseSpec>,
@@ -52,6 +55,25 @@ pub struct PodSpec {
     /// skipped); its first probe is decisive.
     #[serde(default)]
     pub created_in: Option<String>,
+}
+
+/// A source outside the cluster's pods: connections to the pods leave from `address`, made by an agent (agnhost
+/// `netexec`, asked on its `/dial` endpoint) that netreach reaches at `agent`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SourceSpec {
+    pub name: String,
+    /// The address the agent's connections leave from: an IP; `${VAR}` and `${VAR[N]}` expand from the environment.
+    pub address: String,
+    /// `http://IP:PORT` of the agent's netexec; `${VAR}` and `${VAR[N]}` expand from the environment.
+    pub agent: String,
+    /// When the address or agent cannot be resolved (an unset variable), skip its cells with the reason instead of
+    /// failing.
+    #[serde(default)]
+    pub optional: bool,
+    /// With `optional`: why the cells are skipped when the source is unavailable (shown before the details).
+    #[serde(default)]
+    pub skip_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -98,7 +98,7 @@ pub fn to_pod(from: &str, to: &str, port: u16, protocol: Protocol) -> Traffic {
         PodRef::new(ns, name)
     };
     Traffic {
-        from: split(from),
+        from: split(from).into(),
         to: Target::Pod(split(to)),
         port,
         protocol,
@@ -108,7 +108,7 @@ pub fn to_pod(from: &str, to: &str, port: u16, protocol: Protocol) -> Traffic {
 pub fn to_ip(from: &str, ip: &str, port: u16, protocol: Protocol) -> Traffic {
     let (ns, name) = from.split_once('/').expect("ns/name");
     Traffic {
-        from: PodRef::new(ns, name),
+        from: PodRef::new(ns, name).into(),
         to: Target::Address(ip.parse::<IpAddr>().expect("test IP")),
         port,
         protocol,
@@ -226,7 +226,7 @@ pub fn all_traffic(world: &World, addresses: &[&str], ports: &[(u16, Protocol)])
         for to in &targets {
             for &(port, protocol) in ports {
                 cells.push(Traffic {
-                    from: PodRef::new(&from.namespace, &from.name),
+                    from: PodRef::new(&from.namespace, &from.name).into(),
                     to: to.clone(),
                     port,
                     protocol,

@@ -26,12 +26,12 @@ struct Trace {
 
 impl Oracle<'_> {
     fn trace(&self, direction: Direction, t: &Resolved) -> Option<Trace> {
-        let (subject, other) = match (direction, t.to) {
-            (Direction::Egress, to) => (t.from, to),
-            (Direction::Ingress, ResolvedTarget::Pod(to)) => (to, ResolvedTarget::Pod(t.from)),
-            (Direction::Ingress, ResolvedTarget::Address { .. }) => return None,
+        let (subject, other) = match (direction, t.from, t.to) {
+            (Direction::Egress, ResolvedTarget::Pod(from), to) => (from, to),
+            (Direction::Ingress, from, ResolvedTarget::Pod(to)) => (to, from),
+            _ => return None,
         };
-        let hairpin = t.to == ResolvedTarget::Pod(t.from);
+        let hairpin = t.is_self();
         let endpoint = self.endpoint(other, t.family);
         let ports = self.destination_ports(t.to);
         let mut consulted = Consulted::default();
@@ -73,7 +73,10 @@ impl Oracle<'_> {
     /// `egress: ...; ingress: ...`: the layer, policy, priority and rule that decided each side.
     pub(crate) fn decided_by(&self, t: &Resolved) -> String {
         let decision = self.evaluate_public(t);
-        let egress = self.side_summary(Direction::Egress, t, &decision.0);
+        let egress = match t.from {
+            ResolvedTarget::Pod(_) => self.side_summary(Direction::Egress, t, &decision.0),
+            ResolvedTarget::Address { .. } => "no egress side (an outside source)".to_owned(),
+        };
         let ingress = match t.to {
             ResolvedTarget::Pod(_) => self.side_summary(Direction::Ingress, t, &decision.1),
             ResolvedTarget::Address { .. } => "no ingress side".to_owned(),
@@ -356,7 +359,10 @@ impl Oracle<'_> {
     /// The public verdicts of both sides under the oracle's profile.
     fn evaluate_public(&self, t: &Resolved) -> (SideVerdict, SideVerdict) {
         let (egress, ingress, _) = self.evaluate(t, &self.profile, &mut Consulted::default());
-        let egress = self.public_side(egress, Direction::Egress, t.from);
+        let egress = match t.from {
+            ResolvedTarget::Pod(from) => self.public_side(egress, Direction::Egress, from),
+            ResolvedTarget::Address { .. } => SideVerdict::NotApplicable,
+        };
         let ingress = match t.to {
             ResolvedTarget::Pod(to) => self.public_side(ingress, Direction::Ingress, to),
             ResolvedTarget::Address { .. } => SideVerdict::NotApplicable,
