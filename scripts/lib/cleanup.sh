@@ -159,7 +159,7 @@ cleanup_all() {
   stop_pid cilium-operator kube-apiserver
   stop_pid etcd
   # 3. Outside host.
-  stop_pid outside-metadata outside-internet
+  stop_pid outside-metadata outside-internet outside-agent
   cleanup_ipv6
   if ip netns list 2>/dev/null | grep -qw "$OUTSIDE_NS"; then
     ip netns pids "$OUTSIDE_NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true

@@ -45,10 +45,15 @@ OUTSIDE_NET=10.251.0.0/24
 OUTSIDE_GW=10.251.0.1
 OUTSIDE_METADATA_ADDR=10.251.0.10
 OUTSIDE_INTERNET_ADDR=10.251.0.20
+# The outside source: connections to the pods leave the outside netns from this address, made by an agnhost netexec
+# agent there that netreach asks on its /dial endpoint (http://ADDR:PORT, reachable from the host only).
+OUTSIDE_SOURCE_ADDR=10.251.0.30
+OUTSIDE_AGENT_PORT=8081
 # Guard route: traffic for the outside range never leaves through the default route, even if the veth is down.
 OUTSIDE_GUARD_NET=10.251.0.0/16
 
 EGRESS_GUARD_CHAIN=NETREACH-EGRESS-GUARD
+OUTSIDE_GUARD_CHAIN=NETREACH-OUTSIDE-GUARD
 
 IMAGE_PAUSE=localhost/netreach/pause:v1
 IMAGE_PROBE=localhost/netreach/probe:v1

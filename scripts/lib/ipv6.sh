@@ -66,6 +66,7 @@ prepare_host6() {
   # The IPv4 egress guard (lib/outside.sh) again, with ip6tables over the IPv6 pod range.
   iptables() { ip6tables "$@"; }
   CLUSTER_CIDR=$CLUSTER_CIDR6 install_egress_guard
+  OUTSIDE_NET=$OUTSIDE_NET6 install_outside_guard
   unset -f iptables
   log "egress guard: installed for IPv6 ($CLUSTER_CIDR6) too"
 }
@@ -87,7 +88,7 @@ start_outside_host6() {
 _outside_serving6() { _serves "http://[$OUTSIDE_METADATA_ADDR6]/" metadata && _serves "http://[$OUTSIDE_INTERNET_ADDR6]/" internet; }
 
 # The outside host's server processes (status and `up`'s liveness check).
-outside_servers() { if dual_stack; then echo "outside-metadata outside-internet outside-metadata6 outside-internet6"; else echo "outside-metadata outside-internet"; fi; }
+outside_servers() { if dual_stack; then echo "outside-metadata outside-internet outside-agent outside-metadata6 outside-internet6"; else echo "outside-metadata outside-internet outside-agent"; fi; }
 
 outside_addrs6() { if dual_stack; then echo "$OUTSIDE_METADATA_ADDR6 $OUTSIDE_INTERNET_ADDR6"; fi; }
 

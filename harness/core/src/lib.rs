@@ -1,5 +1,6 @@
 //! netreach-core: the pure core — suite model, cell matrix, settle rules, verdicts, oracle, results; no cluster I/O.
 
+pub mod agent;
 pub mod baseline;
 pub mod cell;
 pub mod cluster_policy;

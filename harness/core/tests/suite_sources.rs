@@ -56,7 +56,11 @@ fn the_outside_source_loads_from_the_environment_as_a_row_after_the_pods() {
     assert_eq!(agent.to_string(), "10.251.0.30:8081");
     let keys: Vec<String> = cell_keys(&suite).iter().map(ToString::to_string).collect();
     assert!(keys.contains(&"outside->exact:8080".to_owned()), "{keys:?}");
-    assert_eq!(keys.len(), 2 * 5);
+    assert!(
+        keys.contains(&"outside->exact:8080/udp".to_owned()),
+        "{keys:?}"
+    );
+    assert_eq!(keys.len(), 2 * 7);
 }
 
 #[test]
@@ -78,7 +82,7 @@ fn without_the_environment_a_run_skips_the_outside_row_with_the_reason() {
     let policies = resolved_policies(&suite.phases[1], &deployment.placeholders);
     let cells = phase_cells(&suite, 1, &layout, &deployment.world, &policies).unwrap();
     let outside: Vec<_> = cells.iter().filter(|c| c.key.from == "outside").collect();
-    assert_eq!(outside.len(), 5);
+    assert_eq!(outside.len(), 7);
     for cell in outside {
         assert_eq!(cell.skipped.as_deref(), Some(reason));
         assert_eq!(cell.source_kind, SourceKind::Outside);
@@ -95,7 +99,9 @@ fn the_plan_judges_outside_cells_by_ip_blocks_only() {
         let cell = phase
             .cells
             .iter()
-            .find(|c| c.from == from && c.to == to)
+            .find(|c| {
+                c.from == from && c.to == to && c.protocol == netreach_core::world::Protocol::Tcp
+            })
             .unwrap();
         assert!(cell.skipped.is_none(), "{from}->{to}");
         cell.expected.unwrap()
@@ -183,7 +189,7 @@ fn a_table_without_the_outside_row_is_named() {
     let error = load_error(|t| {
         t.replacen(
             "    expect: oracle\n",
-            "    expect: |\n      from exact except closed pods-only open\n      client . . . . .\n",
+            "    expect: |\n      from exact:8080 exact:8080/udp except closed:8080 closed:8080/udp pods-only open\n      client . . . . . . .\n",
             1,
         )
     });

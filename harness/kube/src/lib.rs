@@ -1,6 +1,7 @@
 //! netreach-kube: everything that talks to a cluster — connect, deploy fixtures, apply policies, probe, clean up.
 
 mod admission;
+mod agent;
 mod cleanup;
 mod cluster_policies;
 mod connect;

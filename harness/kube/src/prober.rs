@@ -1,6 +1,8 @@
-//! Probing many cells at once: one exec per source pod running its curls concurrently, with bounded exec concurrency.
+//! Probing many cells at once: one exec per source pod running its curls concurrently, with bounded exec concurrency;
+//! an outside source's cells through its agent, likewise in batches.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -12,6 +14,7 @@ use netreach_core::settle::Next;
 use netreach_core::world::Protocol;
 use tokio::sync::Semaphore;
 
+use crate::agent::probe_from_agent;
 use crate::exec::exec;
 use crate::fixtures::RunningPod;
 use crate::probe_script::{connect_script, parse_connect_output, parse_probe_output, probe_script};
@@ -21,6 +24,22 @@ use crate::probe_script::{connect_script, parse_connect_output, parse_probe_outp
 pub struct ProbeTarget {
     pub key: CellKey,
     pub url: String,
+}
+
+/// Where the probes of each row of the matrix run, by the row's name.
+#[derive(Debug, Clone, Copy)]
+pub struct Origins<'a> {
+    /// Source pods: probed by exec.
+    pub pods: &'a BTreeMap<String, RunningPod>,
+    /// Outside sources: their agent's address (netexec `/dial`).
+    pub agents: &'a BTreeMap<String, SocketAddr>,
+}
+
+/// One row's origin.
+#[derive(Debug, Clone, Copy)]
+enum Origin<'a> {
+    Pod(&'a RunningPod),
+    Agent(SocketAddr),
 }
 
 /// What [`probe_until_settled`] tells its caller, and what the caller decides.
@@ -39,7 +58,7 @@ pub trait Probing {
 /// flight.
 pub async fn probe_until_settled(
     client: &Client,
-    sources: &BTreeMap<String, RunningPod>,
+    sources: Origins<'_>,
     targets: Vec<ProbeTarget>,
     options: &ProbeSettings,
     on: &mut impl Probing,
@@ -57,7 +76,12 @@ pub async fn probe_until_settled(
             .push(target);
     }
     for (source, list) in by_source {
-        let Some(pod) = sources.get(&source) else {
+        let origin = match (sources.pods.get(&source), sources.agents.get(&source)) {
+            (Some(pod), _) => Some(Origin::Pod(pod)),
+            (None, Some(agent)) => Some(Origin::Agent(*agent)),
+            (None, None) => None,
+        };
+        let Some(pod) = origin else {
             // Nothing to retry: the pod will not appear.
             for target in list {
                 let message = format!("source pod {source} is not deployed");
@@ -162,14 +186,14 @@ fn hand_over(
 async fn paced_batch<'a>(
     client: &Client,
     permits: &Semaphore,
-    pod: &'a RunningPod,
+    pod: Origin<'a>,
     batch: Vec<ProbeTarget>,
     options: &ProbeSettings,
     round: u32,
     delay: Option<Duration>,
 ) -> (
     u32,
-    &'a RunningPod,
+    Origin<'a>,
     Vec<ProbeTarget>,
     Vec<(CellKey, Observation)>,
 ) {
@@ -177,7 +201,12 @@ async fn paced_batch<'a>(
         tokio::time::sleep(delay).await;
     }
     let observed = match permits.acquire().await {
-        Ok(_permit) => probe_batch(client, pod, batch.iter().collect(), options).await,
+        Ok(_permit) => match pod {
+            Origin::Pod(pod) => probe_batch(client, pod, batch.iter().collect(), options).await,
+            Origin::Agent(agent) => {
+                probe_from_agent(agent, &batch.iter().collect::<Vec<_>>()).await
+            }
+        },
         Err(_) => batch
             .iter()
             .map(|t| {

@@ -2,6 +2,7 @@
 //! machine (netreach-core) until its cells are decided; results go out as events. No cell is built or judged here.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use kube::Client;
@@ -15,15 +16,20 @@ use netreach_core::plan::{contradictions, plan_suite};
 use netreach_core::results::{PhaseResult, RunReport};
 use netreach_core::settings::ProbeSettings;
 use netreach_core::settle::{NewPod, Next, Settle};
-use netreach_core::suite::{DestinationKind, Phase, ServiceAddressing, Suite, source_service_name};
+use netreach_core::suite::{
+    DestinationKind, OutsideSourceState, Phase, ServiceAddressing, Suite, source_service_name,
+};
+use netreach_core::world::Protocol;
 
+use crate::agent::client_ip_seen;
 use crate::error::{Error, Result};
 use crate::fixture_plan::host_ports;
 use crate::fixtures::{Deployer, FixtureImages, Fixtures, Mode};
 use crate::leases::RunLeases;
 use crate::policies::{PolicyApplier, PolicyKey};
-use crate::prober::{ProbeTarget, Probing, probe_until_settled};
+use crate::prober::{Origins, ProbeTarget, Probing, probe_until_settled};
 use crate::world::deployed_world;
+use netreach_core::agent::{dial_path, url_host_port as agent_url_parts};
 use tokio::sync::OnceCell;
 
 #[derive(Debug, Clone)]
@@ -139,6 +145,8 @@ impl Runner<'_> {
             elapsed: started.elapsed(),
         });
 
+        self.verify_outside_sources(&fixtures).await?;
+
         // The oracle works in the suite's namespace names: the run's world is renamed back (see
         // `netreach_core::isolation`), and it judges the suite's policies as written.
         let to_suite = invert(&namespace_map);
@@ -226,6 +234,51 @@ impl Runner<'_> {
         })
     }
 
+    /// The agents of the suite's available outside sources, by source name.
+    fn agents(&self) -> BTreeMap<String, SocketAddr> {
+        self.suite
+            .sources
+            .iter()
+            .filter_map(|source| match &source.state {
+                OutsideSourceState::Resolved { agent, .. } => Some((source.name.clone(), *agent)),
+                OutsideSourceState::Unavailable { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Checks once, before any policy, that each outside source's agent connects from the address the suite
+    /// declares, as a netexec server of the run sees it (`request=clientip`); a different address refuses the run.
+    /// With no netexec server in the suite (only busybox ones, which cannot echo the client) it is not checked.
+    async fn verify_outside_sources(&self, fixtures: &Fixtures) -> Result<()> {
+        let netexec = self.suite.destinations.iter().find_map(|d| match &d.kind {
+            DestinationKind::Server(server) if !server.tcp_only() && !server.host_network => {
+                let port = server.ports.iter().find(|p| p.protocol == Protocol::Tcp)?;
+                Some((fixtures.servers.get(&d.name)?, port.port))
+            }
+            _ => None,
+        });
+        for source in &self.suite.sources {
+            let OutsideSourceState::Resolved { address, agent } = &source.state else {
+                continue;
+            };
+            let Some((server, port)) = netexec else {
+                tracing::warn!(source = %source.name, "no netexec server in the suite: the outside source's address is not checked");
+                continue;
+            };
+            let seen = client_ip_seen(*agent, server.ip, port)
+                .await
+                .map_err(|e| Error::Invalid(format!("outside source {}: {e}", source.name)))?;
+            if seen != *address {
+                return Err(Error::Invalid(format!(
+                    "outside source {}: the agent at {agent} connects from {seen} (as {}/{} sees it), not from the declared {address}",
+                    source.name, server.namespace, server.name
+                )));
+            }
+            tracing::info!(source = %source.name, %seen, "outside source address checked");
+        }
+        Ok(())
+    }
+
     /// The deployed fixtures by suite name: source pods, and where each destination is.
     fn layout(&self, fixtures: &Fixtures) -> Result<Layout> {
         let mut layout = Layout::default();
@@ -294,6 +347,17 @@ impl Runner<'_> {
                     .probe
                     .reproduce_command(namespace, &pod.name, &cell.url)
             }
+            // An outside source: the agent's /dial, asked from where netreach runs.
+            (None, None) => {
+                let agent = self.agents().remove(&cell.key.from);
+                match (agent, agent_url_parts(&cell.url)) {
+                    (Some(agent), Some((host, port))) => format!(
+                        "curl -sS 'http://{agent}{}'",
+                        dial_path("hostname", host, port, cell.key.protocol)
+                    ),
+                    _ => String::new(),
+                }
+            }
             _ => String::new(),
         }
     }
@@ -328,7 +392,12 @@ impl Runner<'_> {
             phase: &phase.name,
             sink: self.sink,
         };
-        let (client, sources, probe) = (&self.client, &fixtures.sources, &self.options.probe);
+        let agents = self.agents();
+        let sources = Origins {
+            pods: &fixtures.sources,
+            agents: &agents,
+        };
+        let (client, probe) = (&self.client, &self.options.probe);
         let targets = targets_of(feed.settle.to_probe());
         probe_until_settled(client, sources, targets, probe, &mut feed).await;
         let (confirm_at, early) = feed.settle.confirmation();
