@@ -53,7 +53,8 @@ start_outside_agent() {
   wait_for "outside source agent" 20 _agent_serving || die "the outside source's agent does not answer"
 }
 
-_agent_serving() { curl -fsS --max-time 2 "$(outside_agent_url)/healthz" >/dev/null; }
+# (netexec's /healthz stays 412 with its UDP server off: /hostname says it serves.)
+_agent_serving() { curl -fsS --max-time 2 "$(outside_agent_url)/hostname" >/dev/null; }
 
 outside_agent_url() { echo "http://$OUTSIDE_SOURCE_ADDR:$OUTSIDE_AGENT_PORT"; }
 

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use netreach_core::cell::SourceKind;
 use netreach_core::oracle::Profile;
 use netreach_core::plan::PhasePlan;
 use serde::Serialize;
@@ -65,6 +66,17 @@ pub fn write_plan<W: Write>(
         out,
         "  . allowed  X denied  - skipped  * implementation-defined (depends on the profile)"
     )?;
+    let outside = plans
+        .iter()
+        .flat_map(|p| &p.cells)
+        .filter(|c| c.source_kind == SourceKind::Outside)
+        .map(|c| match c.source_address {
+            Some(address) => format!("{} is an outside source at {address} (no pod)", c.from),
+            None => format!("{} is an outside source (no pod)", c.from),
+        });
+    for line in ordered_unique(outside) {
+        writeln!(out, "  {line}")?;
+    }
     if !contradicted.is_empty() {
         writeln!(out, "\nthe hand-written tables contradict the oracle:")?;
         for line in contradicted {
