@@ -76,8 +76,12 @@ install_egress_guard() {
   [ "$(current_enforcer)" = cilium ] && pod_ifaces="lxc+ cilium_host"
   iptables -t mangle -N "$EGRESS_GUARD_CHAIN" 2>/dev/null || iptables -t mangle -F "$EGRESS_GUARD_CHAIN"
   # The outside source's agent runs commands on request (netexec /shell): pods never reach it (masqueraded, they
-  # would arrive from the host's end of the veth, which the agent's own filter lets in).
-  iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -p tcp --dport "$OUTSIDE_AGENT_PORT" -j DROP
+  # would arrive from the host's end of the veth, which the agent's own filter lets in). IPv4 only: over IPv6 the
+  # agent's port is closed inside the netns.
+  case $CLUSTER_CIDR in
+    *:*) ;;
+    *) iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -d "$OUTSIDE_SOURCE_ADDR" -p tcp --dport "$OUTSIDE_AGENT_PORT" -j DROP ;;
+  esac
   for dev in $pod_ifaces; do iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -o "$dev" -j RETURN; done
   iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -o "$OUTSIDE_VETH_HOST" -j RETURN
   iptables -t mangle -A "$EGRESS_GUARD_CHAIN" -m comment --comment "netreach: pod traffic never leaves the machine" -j DROP
