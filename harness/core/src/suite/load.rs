@@ -374,10 +374,7 @@ impl Loader<'_> {
                         return Err(self.err(at, reason));
                     }
                     OutsideSourceState::Unavailable {
-                        reason: match &spec.skip_reason {
-                            Some(why) => format!("{why} ({reason})"),
-                            None => reason,
-                        },
+                        reason: skip_reason(&spec.skip_reason, reason),
                         optional: spec.optional,
                         stand_in: source_stand_in(i),
                     }
@@ -666,10 +663,7 @@ impl Loader<'_> {
                 })
             }
             Err(reason) if spec.optional || self.planning => Ok(ExternalDestination::Unavailable {
-                reason: match &spec.skip_reason {
-                    Some(why) => format!("{why} ({reason})"),
-                    None => reason,
-                },
+                reason: skip_reason(&spec.skip_reason, reason),
                 port,
                 optional: spec.optional,
                 stand_in,
@@ -852,6 +846,15 @@ fn check_policies(
             "(phase)",
             other.to_string(),
         )),
+    }
+}
+
+/// Why an optional outside source's or destination's cells are skipped: the suite's `skipReason`, if written, before
+/// the details (`reason`).
+fn skip_reason(written: &Option<String>, reason: String) -> String {
+    match written {
+        Some(why) => format!("{why} ({reason})"),
+        None => reason,
     }
 }
 
