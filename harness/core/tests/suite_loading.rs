@@ -546,6 +546,12 @@ fn self_cells_probe_each_pod_at_its_own_address_and_depend_on_the_self_traffic_s
         verdict(&own(&deny_all, "open", "self-svc-name", "TCP")),
         (Reach::Allow, vec![])
     );
+    // Under an ingress deny alone DNS egress stays open: by name the switch decides again.
+    let ingress_only = cells(&suite, 2);
+    assert_eq!(
+        verdict(&own(&ingress_only, "isolated", "self-svc-name", "TCP")),
+        (Reach::Allow, switch.clone())
+    );
     // Without a policy around it the switch decides nothing.
     let no_policy = cells(&suite, 0);
     assert_eq!(
