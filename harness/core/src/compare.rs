@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::conformance::{CellReport, ConformanceReport, observed_choice};
+use crate::conformance::{CellReport, Choice, ConformanceReport, observed_choice};
 use crate::oracle::{Profile, ProfileSwitch};
 use crate::verdict::{Status, Tally};
 
@@ -119,6 +119,9 @@ pub struct Comparison {
     pub classes: BTreeMap<String, usize>,
     /// Per switch: (what A's cluster chose, what B's did).
     pub choices: BTreeMap<String, (Option<bool>, Option<bool>)>,
+    /// The same in words ([`Choice::chosen`]: `both: …` where a side's cells went both ways), for the text.
+    #[serde(skip)]
+    pub chosen: BTreeMap<String, (String, String)>,
     /// Per tag: (A's tally, B's).
     pub by_tag: BTreeMap<String, (Option<Tally>, Option<Tally>)>,
 }
@@ -281,6 +284,17 @@ pub fn compare(a: (&str, &ConformanceReport), b: (&str, &ConformanceReport)) -> 
             .or_insert((None, None))
             .1 = choice.observed;
     }
+    let words = |report: &ConformanceReport, switch: &str| {
+        let choice = report
+            .implementation_defined
+            .iter()
+            .find(|c| c.switch == switch);
+        choice.map_or_else(|| "not observed".to_owned(), Choice::chosen)
+    };
+    let chosen = choices
+        .keys()
+        .map(|switch| (switch.clone(), (words(a, switch), words(b, switch))))
+        .collect();
     let mut by_tag = BTreeMap::new();
     for (tag, tally) in &a.summary.by_tag {
         by_tag.insert(tag.clone(), (Some(*tally), None));
@@ -296,6 +310,7 @@ pub fn compare(a: (&str, &ConformanceReport), b: (&str, &ConformanceReport)) -> 
         differences,
         classes,
         choices,
+        chosen,
         by_tag,
     }
 }

@@ -160,6 +160,22 @@ pub struct ChoiceCell {
     pub chose: Option<bool>,
 }
 
+impl Choice {
+    /// What the cluster chose, in words, from the cells that show it: `true`, `false`, `both: false on N cells, true
+    /// on M cells` (a plugin that goes one way on some paths and the other on others, e.g. a pod to itself by its IP
+    /// and through a Service), or `not observed` (no cell shows it: not probed, or decided by several switches).
+    pub fn chosen(&self) -> String {
+        let count = |value: bool| self.cells.iter().filter(|c| c.chose == Some(value)).count();
+        let cells = |n: usize| format!("{n} cell{}", if n == 1 { "" } else { "s" });
+        match (count(false), count(true)) {
+            (0, 0) => "not observed".to_owned(),
+            (_, 0) => "false".to_owned(),
+            (0, _) => "true".to_owned(),
+            (no, yes) => format!("both: false on {}, true on {}", cells(no), cells(yes)),
+        }
+    }
+}
+
 /// One suite's outcome, as the battery hands it to [`build_report`].
 pub struct SuiteRun<'a> {
     pub suite: &'a Suite,

@@ -33,29 +33,6 @@ fn bool_word(value: Option<bool>) -> &'static str {
     }
 }
 
-/// What the cluster chose on one point, from its cells: `true`, `false`, `both: false on N cells, true on M cells`
-/// (a plugin that goes one way on some paths and the other on others, e.g. a pod to itself by its IP and through a
-/// Service), or `not observed` (no cell shows it: not probed, or decided by several switches).
-fn cluster_chose(choice: &Choice) -> String {
-    let count = |value: bool| {
-        choice
-            .cells
-            .iter()
-            .filter(|c| c.chose == Some(value))
-            .count()
-    };
-    match (count(false), count(true)) {
-        (0, 0) => "not observed".to_owned(),
-        (_, 0) => "false".to_owned(),
-        (0, _) => "true".to_owned(),
-        (no, yes) => format!(
-            "both: false on {}, true on {}",
-            plural(no, "cell"),
-            plural(yes, "cell")
-        ),
-    }
-}
-
 fn choice_line(choice: &Choice) -> String {
     let agree = match choice.observed {
         Some(v) if v == choice.profile => "as the profile assumes",
@@ -65,7 +42,7 @@ fn choice_line(choice: &Choice) -> String {
     format!(
         "{}: cluster chose {} (profile {}; {agree}; {} cells)",
         choice.switch,
-        cluster_chose(choice),
+        choice.chosen(),
         choice.profile,
         choice.cells.len()
     )
@@ -259,7 +236,7 @@ pub fn markdown(report: &ConformanceReport) -> String {
                 "| {} | {} | {} | {} | {} |",
                 choice.switch,
                 choice.profile,
-                cluster_chose(choice),
+                choice.chosen(),
                 choice.cells.len(),
                 escape(&choice.note)
             );
@@ -503,14 +480,9 @@ pub fn comparison_text(cmp: &Comparison) -> String {
         let _ = writeln!(out, "\nunexplained (netreach bug candidates): none");
     }
     let _ = writeln!(out, "\nimplementation-defined points (A | B):");
-    for (switch, (a, b)) in &cmp.choices {
+    for (switch, (a, b)) in &cmp.chosen {
         let marker = if a == b { " " } else { "*" };
-        let _ = writeln!(
-            out,
-            " {marker}{switch}: {} | {}",
-            bool_word(*a),
-            bool_word(*b)
-        );
+        let _ = writeln!(out, " {marker}{switch}: {a} | {b}");
     }
     let _ = writeln!(out, "\nper tag (A | B):");
     for (tag, (a, b)) in &cmp.by_tag {

@@ -393,6 +393,15 @@ fn compare_text_groups_differences_by_class() {
         .into_iter()
         .collect(),
         choices: Default::default(),
+        chosen: [(
+            "policy-applies-to-self-traffic".to_owned(),
+            (
+                "both: false on 12 cells, true on 2 cells".to_owned(),
+                "false".to_owned(),
+            ),
+        )]
+        .into_iter()
+        .collect(),
         by_tag: Default::default(),
     };
     let text = netreach_report::conformance::comparison_text(&comparison);
@@ -406,6 +415,8 @@ fn compare_text_groups_differences_by_class() {
         "  kube-router v2.1.0 (A), baseline: kube-router#1036 (1 cell):",
         "    s/p/client->srv:7070: A known deviation (observed X) | B pass (observed .)",
         "unexplained (netreach bug candidates): none",
+        // What each cluster chose, in words: kube-router polices a pod's hairpin to itself on some paths only.
+        " *policy-applies-to-self-traffic: both: false on 12 cells, true on 2 cells | false",
     ] {
         assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
     }
