@@ -78,3 +78,21 @@ fn every_local_link_of_the_readme_and_docs_exists_and_the_readme_stays_short() {
         "the README has {lines} lines; it should stay near 200"
     );
 }
+
+/// Every suite of the battery has its row in docs/conformance.md's table (named by its file, in backquotes).
+#[test]
+fn every_battery_suite_has_a_row_in_the_conformance_doc() {
+    let doc = read("docs/conformance.md");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(repo_root().join("suites/conformance")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if !doc.contains(&format!("| `{name}` |")) {
+                missing.push(name);
+            }
+        }
+    }
+    missing.sort();
+    assert!(missing.is_empty(), "no row in docs/conformance.md for {missing:?}");
+}
