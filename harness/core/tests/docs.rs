@@ -94,5 +94,8 @@ fn every_battery_suite_has_a_row_in_the_conformance_doc() {
         }
     }
     missing.sort();
-    assert!(missing.is_empty(), "no row in docs/conformance.md for {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "no row in docs/conformance.md for {missing:?}"
+    );
 }
