@@ -29,6 +29,25 @@ impl Resolved {
     }
 }
 
+/// One traffic as the evaluators match it, built once per decision: the resolved traffic, the destination's ports
+/// (for named ports) and the profile it is decided under.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TrafficContext<'a> {
+    pub traffic: &'a Resolved,
+    pub destination_ports: Option<&'a [ContainerPort]>,
+    pub profile: &'a Profile,
+}
+
+/// One side of a traffic: the pod whose `direction` rules decide it (`subject`) and the other end as that pod's
+/// rules see it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SideContext<'a> {
+    pub direction: Direction,
+    pub subject: usize,
+    pub other: Endpoint<'a>,
+    pub cx: &'a TrafficContext<'a>,
+}
+
 /// One end of a traffic: a pod of the world, or an address that is no pod's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ResolvedTarget {
@@ -152,6 +171,39 @@ impl Oracle<'_> {
         }
     }
 
+    /// The context every rule of `t` is matched in under `profile`.
+    pub(crate) fn traffic_context<'a>(
+        &'a self,
+        t: &'a Resolved,
+        profile: &'a Profile,
+    ) -> TrafficContext<'a> {
+        TrafficContext {
+            traffic: t,
+            destination_ports: self.destination_ports(t.to),
+            profile,
+        }
+    }
+
+    /// The side of `cx`'s traffic in `direction`: `None` when that end is an address (no pod, no rules).
+    pub(crate) fn side_context<'a>(
+        &'a self,
+        cx: &'a TrafficContext<'a>,
+        direction: Direction,
+    ) -> Option<SideContext<'a>> {
+        let t = cx.traffic;
+        let (subject, other) = match (direction, t.from, t.to) {
+            (Direction::Egress, ResolvedTarget::Pod(from), to) => (from, to),
+            (Direction::Ingress, from, ResolvedTarget::Pod(to)) => (to, from),
+            _ => return None,
+        };
+        Some(SideContext {
+            direction,
+            subject,
+            other: self.endpoint(other, t.family),
+            cx,
+        })
+    }
+
     /// (egress, ingress, allowed) under `profile`; marks in `consulted` the switches looked at.
     pub(crate) fn evaluate(
         &self,
@@ -159,31 +211,13 @@ impl Oracle<'_> {
         profile: &Profile,
         consulted: &mut Consulted,
     ) -> (RawSide, RawSide, bool) {
-        let destination_ports = self.destination_ports(t.to);
-        let egress = match t.from {
-            ResolvedTarget::Pod(from) => self.side(
-                Direction::Egress,
-                from,
-                self.endpoint(t.to, t.family),
-                destination_ports,
-                t,
-                profile,
-                consulted,
-            ),
-            ResolvedTarget::Address { .. } => RawSide::NotApplicable,
+        let cx = self.traffic_context(t, profile);
+        let mut decide = |direction| match self.side_context(&cx, direction) {
+            Some(side) => self.side(&side, consulted),
+            None => RawSide::NotApplicable,
         };
-        let ingress = match t.to {
-            ResolvedTarget::Pod(to) => self.side(
-                Direction::Ingress,
-                to,
-                self.endpoint(t.from, t.family),
-                destination_ports,
-                t,
-                profile,
-                consulted,
-            ),
-            ResolvedTarget::Address { .. } => RawSide::NotApplicable,
-        };
+        let egress = decide(Direction::Egress);
+        let ingress = decide(Direction::Ingress);
         let mut allowed = egress.permits() && ingress.permits();
         if t.is_self() {
             consulted.mark(ProfileSwitch::PolicyAppliesToSelfTraffic);
@@ -209,40 +243,32 @@ impl Oracle<'_> {
         !self.selecting[direction as usize][subject].is_empty()
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn side(
-        &self,
-        direction: Direction,
-        subject: usize,
-        other: Endpoint<'_>,
-        destination_ports: Option<&[ContainerPort]>,
-        t: &Resolved,
-        profile: &Profile,
-        consulted: &mut Consulted,
-    ) -> RawSide {
+    fn side(&self, side: &SideContext<'_>, consulted: &mut Consulted) -> RawSide {
+        let SideContext {
+            direction,
+            subject,
+            other,
+            cx,
+        } = *side;
+        let TrafficContext {
+            traffic: t,
+            destination_ports,
+            profile,
+        } = *cx;
         // The API's hairpin rule: a pod's traffic to its own pod IP is not subject to ClusterNetworkPolicy.
         let hairpin = t.is_self();
         let final_hit = |tier: Tier, consulted: &mut Consulted| {
             if hairpin {
                 return None;
             }
-            self.tier_hit(
-                tier,
-                direction,
-                subject,
-                other,
-                destination_ports,
-                t,
-                profile,
-                consulted,
-            )
-            .filter(|hit| hit.action != Action::Pass)
-            .map(|hit| RawSide::Cluster {
-                policy: hit.policy,
-                rule: hit.rule,
-                peer: hit.peer,
-                action: hit.action,
-            })
+            self.tier_hit(tier, side, consulted)
+                .filter(|hit| hit.action != Action::Pass)
+                .map(|hit| RawSide::Cluster {
+                    policy: hit.policy,
+                    rule: hit.rule,
+                    peer: hit.peer,
+                    action: hit.action,
+                })
         };
         if let Some(decided) = final_hit(Tier::Admin, consulted) {
             return decided;

@@ -1,12 +1,9 @@
 //! Evaluating one tier of ClusterNetworkPolicies for one side of a traffic: the first matching rule by priority.
 
 use super::super::Oracle;
-use super::super::evaluate::Resolved;
-use super::super::peers::Endpoint;
-use super::super::policy::Direction;
-use super::super::profile::{Consulted, Profile, ProfileSwitch};
+use super::super::evaluate::SideContext;
+use super::super::profile::{Consulted, ProfileSwitch};
 use super::{Action, Tier};
-use crate::world::ContainerPort;
 
 /// The rule of a tier that matched: policy index, rule and peer indices, and its action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,33 +18,18 @@ impl Oracle<'_> {
     /// The first matching rule of `tier` for `subject`'s side in `direction`: policies by priority (lower first),
     /// rules in the order written. Among policies of equal priority the profile picks the order (first or last by
     /// name); when such a group decides, the switch is marked consulted.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn tier_hit(
         &self,
         tier: Tier,
-        direction: Direction,
-        subject: usize,
-        other: Endpoint<'_>,
-        destination_ports: Option<&[ContainerPort]>,
-        t: &Resolved,
-        profile: &Profile,
+        side: &SideContext<'_>,
         consulted: &mut Consulted,
     ) -> Option<ClusterHit> {
-        let list = &self.cluster_selecting[tier as usize][direction as usize][subject];
+        let (direction, profile) = (side.direction, side.cx.profile);
+        let list = &self.cluster_selecting[tier as usize][direction as usize][side.subject];
         for group in list
             .chunk_by(|&a, &b| self.cluster_policy(a).priority == self.cluster_policy(b).priority)
         {
-            let mut hit = |&p: &u32| {
-                self.rule_hit(
-                    p,
-                    direction,
-                    other,
-                    destination_ports,
-                    t,
-                    profile,
-                    consulted,
-                )
-            };
+            let mut hit = |&p: &u32| self.rule_hit(p, side, consulted);
             let found = if profile.equal_priority_first_by_name {
                 group.iter().find_map(&mut hit)
             } else {
@@ -64,17 +46,19 @@ impl Oracle<'_> {
     }
 
     /// The first rule of policy `p` in `direction` matching the traffic's port and other end.
-    #[allow(clippy::too_many_arguments)]
     fn rule_hit(
         &self,
         p: u32,
-        direction: Direction,
-        other: Endpoint<'_>,
-        destination_ports: Option<&[ContainerPort]>,
-        t: &Resolved,
-        profile: &Profile,
+        side: &SideContext<'_>,
         consulted: &mut Consulted,
     ) -> Option<ClusterHit> {
+        let SideContext {
+            direction,
+            other,
+            cx,
+            ..
+        } = *side;
+        let (t, destination_ports, profile) = (cx.traffic, cx.destination_ports, cx.profile);
         self.cluster_policy(p).rules[direction as usize]
             .iter()
             .enumerate()

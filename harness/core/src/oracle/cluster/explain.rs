@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::super::Oracle;
 use super::super::SideVerdict;
-use super::super::evaluate::{Resolved, ResolvedTarget};
+use super::super::evaluate::{Resolved, ResolvedTarget, SideContext};
 use super::super::explain::{network_policy_outcome, pod_not_selected, write_ports_outcome};
 use super::super::peers::Endpoint;
 use super::super::policy::Direction;
@@ -32,23 +32,19 @@ impl Oracle<'_> {
             _ => return None,
         };
         let hairpin = t.is_self();
-        let endpoint = self.endpoint(other, t.family);
-        let ports = self.destination_ports(t.to);
+        let cx = self.traffic_context(t, &self.profile);
+        let side = SideContext {
+            direction,
+            subject,
+            other: self.endpoint(other, t.family),
+            cx: &cx,
+        };
         let mut consulted = Consulted::default();
         let hit = |tier: Tier, consulted: &mut Consulted| {
             if hairpin {
                 None
             } else {
-                self.tier_hit(
-                    tier,
-                    direction,
-                    subject,
-                    endpoint,
-                    ports,
-                    t,
-                    &self.profile,
-                    consulted,
-                )
+                self.tier_hit(tier, &side, consulted)
             }
         };
         let admin = hit(Tier::Admin, &mut consulted);
