@@ -9,6 +9,7 @@ use netreach_core::oracle::{
     Decision, Oracle, PodRef, Profile, SideVerdict, Target, Tier, Traffic,
 };
 use netreach_core::world::{Protocol, World};
+use oracle_support::strategies::*;
 use oracle_support::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -26,23 +27,6 @@ const NETWORKS: [&str; 5] = [
     "172.18.0.2/32",
     "8.8.8.0/24",
 ];
-
-fn namespace_selector() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(json!({})),
-        Just(json!({"matchLabels": {"team": "a"}})),
-        Just(json!({"matchExpressions": [{"key": "team", "operator": "Exists"}]})),
-    ]
-}
-
-fn pod_selector() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(json!({})),
-        prop::sample::select(vec!["a", "b", "c", "host"])
-            .prop_map(|p| json!({"matchLabels": {"pod": p}})),
-        Just(json!({"matchLabels": {"tier": "web"}})),
-    ]
-}
 
 fn pods_peer() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -217,14 +201,6 @@ fn ingress_subject(d: &Decision, t: &Traffic) -> Option<PodRef> {
     }
 }
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 48,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
     #![proptest_config(config())]
 
@@ -252,10 +228,7 @@ proptest! {
                     prop_assert_eq!(&before.ingress, &after.ingress, "{}", t);
                 }
             }
-            let source = t.from.pod().expect("a pod");
-            let own_ip = world.pod(&source.namespace, &source.name).map(|p| Target::Address(p.ip));
-            let to_itself = t.to == Target::Pod(source.clone()) || Some(&t.to) == own_ip.as_ref();
-            prop_assert_eq!(after.allowed, after.egress.permits() && after.ingress.permits() || to_itself, "{}", t);
+            prop_assert_eq!(after.allowed, after.egress.permits() && after.ingress.permits() || is_self(&t, &world), "{}", t);
         }
         prop_assume!(checked > 0, "no NetworkPolicy selected any source");
     }

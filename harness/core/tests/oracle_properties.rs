@@ -5,8 +5,9 @@ mod oracle_support;
 use std::net::IpAddr;
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use netreach_core::oracle::{Oracle, PodRef, Profile, ProfileSwitch, SideVerdict, Target, Traffic};
+use netreach_core::oracle::{Oracle, PodRef, Profile, ProfileSwitch, SideVerdict, Target};
 use netreach_core::world::{Labels, Protocol, World};
+use oracle_support::strategies::*;
 use oracle_support::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -36,35 +37,14 @@ const BLOCKS: [(&str, &[&str]); 6] = [
     ("192.168.0.0/16", &["192.168.1.0/24", "192.168.2.0/24"]),
 ];
 
-fn selector() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(json!({})),
-        prop::sample::select(vec!["a", "b", "c", "host"])
-            .prop_map(|p| json!({"matchLabels": {"pod": p}})),
-        Just(json!({"matchLabels": {"tier": "web"}})),
-        Just(json!({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]})),
-        Just(json!({"matchExpressions": [{"key": "pod", "operator": "NotIn", "values": ["a"]}]})),
-        Just(
-            json!({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["web"]}]})
-        ),
-        Just(json!({"matchExpressions": [{"key": "pod", "operator": "In", "values": ["b", "c"]}]})),
-    ]
-}
-
-fn namespace_selector() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(json!({})),
-        Just(json!({"matchLabels": {"team": "a"}})),
-        Just(json!({"matchExpressions": [{"key": "team", "operator": "Exists"}]})),
-        Just(json!({"matchLabels": {"kubernetes.io/metadata.name": "z"}})),
-    ]
-}
-
 fn peer() -> impl Strategy<Value = Value> {
     prop_oneof![
-        selector().prop_map(|s| json!({"podSelector": s})),
-        namespace_selector().prop_map(|n| json!({"namespaceSelector": n})),
-        (selector(), namespace_selector())
+        pod_selector_with_expressions().prop_map(|s| json!({"podSelector": s})),
+        namespace_selector_with_name().prop_map(|n| json!({"namespaceSelector": n})),
+        (
+            pod_selector_with_expressions(),
+            namespace_selector_with_name()
+        )
             .prop_map(|(s, n)| json!({"podSelector": s, "namespaceSelector": n})),
         (0..BLOCKS.len()).prop_map(|i| {
             let (cidr, except) = BLOCKS[i];
@@ -104,7 +84,7 @@ fn rule(peers_key: &'static str) -> impl Strategy<Value = Value> {
 /// A random policy spec; `types` is `None` (API defaulting) or a policyTypes list.
 fn spec() -> impl Strategy<Value = Value> {
     (
-        selector(),
+        pod_selector_with_expressions(),
         prop_oneof![
             Just(None),
             Just(Some(vec!["Ingress"])),
@@ -192,14 +172,6 @@ fn isolated_by_spec(
             && types.contains(&direction)
             && selects(&spec["podSelector"], &info.labels)
     })
-}
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 48,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
 }
 
 proptest! {
@@ -325,19 +297,6 @@ proptest! {
             let text = oracle.explain(&t).expect("known");
             let first = text.lines().next().unwrap_or_default();
             prop_assert!(first.ends_with(if d.allowed { ": allowed" } else { ": denied" }), "{}", first);
-        }
-    }
-}
-
-fn is_self(t: &Traffic, world: &World) -> bool {
-    let source = t.from.pod().expect("a pod");
-    let from = world.pod(&source.namespace, &source.name).expect("known");
-    match &t.to {
-        Target::Pod(to) => to == source,
-        Target::Address(ip) => {
-            *ip == from.ip
-                && !from.host_network
-                && world.pods.iter().filter(|p| p.ip == *ip).count() == 1
         }
     }
 }

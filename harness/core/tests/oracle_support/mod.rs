@@ -1,6 +1,8 @@
 //! Shared builders for the oracle's integration tests: small worlds, policies from JSON, traffic shorthands.
 #![allow(dead_code)]
 
+pub mod strategies;
+
 use std::net::IpAddr;
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
