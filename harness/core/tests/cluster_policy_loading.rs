@@ -1,19 +1,14 @@
 //! Loading ClusterNetworkPolicies from suite manifests: mixed with NetworkPolicies, validated with one-line errors
 //! naming file and field, placeholders resolved; and the plan of the ClusterNetworkPolicy battery.
 
-use std::path::{Path, PathBuf};
+mod suite_support;
+
+use std::path::PathBuf;
 
 use netreach_core::cell::Reach;
 use netreach_core::plan::{contradictions, plan_suite};
 use netreach_core::suite::load_suite_with_env;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn no_env(_: &str) -> Option<String> {
-    None
-}
+use suite_support::*;
 
 const SUITE: &str = "name: s
 namespaces: [{name: ns1, labels: {guard: \"on\"}}]

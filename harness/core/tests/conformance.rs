@@ -1,8 +1,10 @@
 //! The conformance battery without a cluster: its suites load and plan, invalid input is refused naming file and
 //! field, tags choose phases, baselines mark known deviations, and `compare` finds exactly the differing cells.
 
+mod suite_support;
+
 use netreach_core::world::Protocol;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, DenyKind, Observation, Reach};
@@ -16,14 +18,7 @@ use netreach_core::plan::plan_suite;
 use netreach_core::results::{PhaseResult, RunReport};
 use netreach_core::suite::{Suite, load_suite_with_env};
 use netreach_core::verdict::Status;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn env(name: &str) -> Option<String> {
-    (name == "NETREACH_OUTSIDE_ADDRS").then(|| "10.251.0.10 10.251.0.20".to_owned())
-}
+use suite_support::*;
 
 fn battery() -> Vec<Suite> {
     let dir = repo_root().join("suites/conformance");
@@ -35,7 +30,7 @@ fn battery() -> Vec<Suite> {
     files.sort();
     files
         .iter()
-        .map(|path| load_suite_with_env(path, &env).unwrap_or_else(|e| panic!("{e}")))
+        .map(|path| load_suite_with_env(path, &outside_env).unwrap_or_else(|e| panic!("{e}")))
         .collect()
 }
 
@@ -82,7 +77,7 @@ fn the_ipv6_metadata_cells_are_skipped_with_the_reason_here() {
 #[test]
 fn except_equal_to_its_cidr_is_invalid_input_naming_file_and_field() {
     let path = repo_root().join("suites/conformance/invalid/except-equals-cidr.yaml");
-    let error = load_suite_with_env(&path, &env).unwrap_err();
+    let error = load_suite_with_env(&path, &outside_env).unwrap_err();
     assert!(
         error
             .file

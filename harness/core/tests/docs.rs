@@ -1,13 +1,12 @@
 //! The documentation's claims that can be checked without a cluster: the suite example of docs/suite-format.md
 //! loads as written, and every document the README links to exists.
 
-use std::path::{Path, PathBuf};
+mod suite_support;
+
+use std::path::PathBuf;
 
 use netreach_core::suite::load_suite_with_env;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use suite_support::*;
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(repo_root().join(path)).unwrap()

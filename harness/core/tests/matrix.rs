@@ -1,31 +1,17 @@
 //! The matrix of a phase, built once for plan, run and the cargo-test listing: keys, skips, expectations (table
 //! or oracle), routes and implementation-defined switches, on a made-up layout and on one missing a source.
 
+mod suite_support;
+
 use std::convert::Infallible;
-use std::path::{Path, PathBuf};
 
 use netreach_core::cell::{Observation, Reach};
 use netreach_core::matrix::{Cell, Layout, ServerPod, ServiceAddress, cell_keys, phase_cells};
 use netreach_core::oracle::{PodRef, Target};
 use netreach_core::plan::{resolved_policies, synthetic_deployment};
-use netreach_core::suite::{Suite, load_suite_with_env};
+use netreach_core::suite::Suite;
 use netreach_core::world::IpFamily;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn outside_env(name: &str) -> Option<String> {
-    (name == "NETREACH_OUTSIDE_ADDRS").then(|| "10.251.0.10 10.251.0.11".to_owned())
-}
-
-fn no_env(_: &str) -> Option<String> {
-    None
-}
-
-fn load(file: &str, env: &dyn Fn(&str) -> Option<String>) -> Suite {
-    load_suite_with_env(&repo_root().join(file), env).unwrap()
-}
+use suite_support::*;
 
 fn cells(suite: &Suite, index: usize) -> Vec<Cell> {
     let deployment = synthetic_deployment(suite);

@@ -1,21 +1,12 @@
 //! Loading suites: the seed suite's model, and one-line errors naming file and field for bad input.
 
-use std::path::{Path, PathBuf};
+mod suite_support;
+
+use std::path::PathBuf;
 
 use netreach_core::cell::Reach;
 use netreach_core::suite::{DestinationKind, ExternalDestination, Suite, load_suite_with_env};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn outside_env(name: &str) -> Option<String> {
-    (name == "NETREACH_OUTSIDE_ADDRS").then(|| "10.251.0.10 10.251.0.11".to_owned())
-}
-
-fn no_env(_: &str) -> Option<String> {
-    None
-}
+use suite_support::*;
 
 #[test]
 fn seed_suite_loads_with_three_phases_and_the_placeholder() {

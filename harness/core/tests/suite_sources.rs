@@ -1,15 +1,18 @@
 //! Outside sources in a suite (`sources:`): loading, one-line errors naming file and field, their rows in the matrix,
 //! and their cells in the plan (source kind `outside`, skipped with the reason when the environment lacks them).
 
-use std::path::{Path, PathBuf};
+mod suite_support;
+
+use std::path::PathBuf;
 
 use netreach_core::cell::{Reach, SourceKind};
 use netreach_core::matrix::{Layout, cell_keys, phase_cells};
 use netreach_core::plan::{plan_suite, resolved_policies, synthetic_deployment};
 use netreach_core::suite::{OutsideSourceState, load_suite_for_planning, load_suite_with_env};
+use suite_support::*;
 
 fn battery() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/conformance/external-source.yaml")
+    repo_root().join("suites/conformance/external-source.yaml")
 }
 
 fn local_env(name: &str) -> Option<String> {
@@ -18,10 +21,6 @@ fn local_env(name: &str) -> Option<String> {
         "NETREACH_OUTSIDE_AGENT" => Some("http://10.251.0.30:8081".into()),
         _ => None,
     }
-}
-
-fn no_env(_: &str) -> Option<String> {
-    None
 }
 
 /// A copy of the battery suite (and its manifests) with `edit` applied to the suite file; the loading error.

@@ -2,16 +2,17 @@
 //! oracle` twin with the same phases, the oracle agrees with every cell of upstream's tables, and the kube-router
 //! baseline of scripts/peers names only deviating cells.
 
-use std::path::{Path, PathBuf};
+mod suite_support;
+
+use std::path::PathBuf;
 
 use netreach_core::plan::{contradictions, plan_suite};
-use netreach_core::suite::{Expectation, Suite, load_suite_with_env};
+use netreach_core::suite::{Expectation, Suite};
+use suite_support::*;
 
-fn load(name: &str) -> Suite {
-    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../suites/upstream")
-        .join(format!("{name}.yaml"));
-    load_suite_with_env(&path, &|_| None).unwrap_or_else(|e| panic!("{e}"))
+/// `suites/upstream/<name>.yaml`, loaded with no environment.
+fn upstream_suite(name: &str) -> Suite {
+    load(&format!("suites/upstream/{name}.yaml"), &no_env)
 }
 
 fn policy_files(suite: &Suite) -> Vec<(String, Vec<PathBuf>)> {
@@ -31,8 +32,8 @@ fn policy_files(suite: &Suite) -> Vec<(String, Vec<PathBuf>)> {
 fn each_tables_suite_has_an_oracle_twin_with_the_same_phases() {
     let mut phases = 0;
     for port in [80, 81] {
-        let tables = load(&format!("upstream-{port}-tables"));
-        let oracle = load(&format!("upstream-{port}"));
+        let tables = upstream_suite(&format!("upstream-{port}-tables"));
+        let oracle = upstream_suite(&format!("upstream-{port}"));
         assert_eq!(policy_files(&tables), policy_files(&oracle), "port {port}");
         assert!(
             tables
@@ -56,7 +57,7 @@ fn each_tables_suite_has_an_oracle_twin_with_the_same_phases() {
 #[test]
 fn the_oracle_agrees_with_every_cell_of_upstreams_tables() {
     for port in [80, 81] {
-        let suite = load(&format!("upstream-{port}-tables"));
+        let suite = upstream_suite(&format!("upstream-{port}-tables"));
         let plans = plan_suite(&suite).unwrap();
         assert_eq!(
             contradictions(&suite, &plans),
@@ -93,12 +94,11 @@ fn the_oracle_agrees_with_every_cell_of_upstreams_tables() {
 #[test]
 fn the_kube_router_baseline_names_deviating_cells_of_these_suites() {
     use netreach_core::baseline::Baseline;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../suites/upstream/baselines/kube-router.yaml");
+    let path = repo_root().join("suites/upstream/baselines/kube-router.yaml");
     let baseline = Baseline::load(&path).unwrap();
     assert_eq!(baseline.entries.len(), 6);
     for entry in &baseline.entries {
-        let suite = load(&entry.suite);
+        let suite = upstream_suite(&entry.suite);
         let plans = plan_suite(&suite).unwrap();
         let plan = plans.iter().find(|p| p.name == entry.phase);
         let plan = plan.unwrap_or_else(|| panic!("{}: no such phase", entry.label()));
