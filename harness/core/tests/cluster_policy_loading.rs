@@ -64,10 +64,7 @@ fn write_suite(policies: &str) -> (tempfile::TempDir, PathBuf) {
 
 fn load_error(policies: &str) -> String {
     let (_dir, path) = write_suite(policies);
-    let error = load_suite_with_env(&path, &no_env)
-        .expect_err("invalid input")
-        .to_string();
-    assert!(!error.contains('\n'), "one line: {error}");
+    let error = one_line_load_error(&path, &no_env);
     assert!(error.contains("policies.yaml: "), "names the file: {error}");
     error
 }

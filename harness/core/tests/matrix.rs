@@ -9,22 +9,8 @@ use netreach_core::cell::{Observation, Reach};
 use netreach_core::matrix::{Cell, Layout, ServerPod, ServiceAddress, cell_keys, phase_cells};
 use netreach_core::oracle::{PodRef, Target};
 use netreach_core::plan::{resolved_policies, synthetic_deployment};
-use netreach_core::suite::Suite;
 use netreach_core::world::IpFamily;
 use suite_support::*;
-
-fn cells(suite: &Suite, index: usize) -> Vec<Cell> {
-    let deployment = synthetic_deployment(suite);
-    let policies = resolved_policies(&suite.phases[index], &deployment.placeholders);
-    phase_cells(
-        suite,
-        index,
-        &deployment.layout,
-        &deployment.world,
-        &policies,
-    )
-    .unwrap()
-}
 
 fn names(cells: &[Cell]) -> Vec<String> {
     cells.iter().map(|c| c.key.to_string()).collect()

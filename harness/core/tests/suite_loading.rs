@@ -5,16 +5,12 @@ mod suite_support;
 use std::path::PathBuf;
 
 use netreach_core::cell::Reach;
-use netreach_core::suite::{DestinationKind, ExternalDestination, Suite, load_suite_with_env};
+use netreach_core::suite::{DestinationKind, ExternalDestination, load_suite_with_env};
 use suite_support::*;
 
 #[test]
 fn seed_suite_loads_with_three_phases_and_the_placeholder() {
-    let suite = load_suite_with_env(
-        &repo_root().join("suites/metadata-access.yaml"),
-        &outside_env,
-    )
-    .unwrap();
+    let suite = load("suites/metadata-access.yaml", &outside_env);
     assert_eq!(suite.pods.len(), 3);
     assert_eq!(suite.phases.len(), 3);
     assert_eq!(suite.placeholders[0].address.to_string(), "192.168.100.21");
@@ -48,8 +44,7 @@ fn seed_suite_loads_with_three_phases_and_the_placeholder() {
 
 #[test]
 fn optional_outside_destination_without_environment_is_unavailable_not_an_error() {
-    let suite =
-        load_suite_with_env(&repo_root().join("suites/metadata-access.yaml"), &no_env).unwrap();
+    let suite = load("suites/metadata-access.yaml", &no_env);
     let internet = suite
         .destinations
         .iter()
@@ -88,11 +83,7 @@ fn seed_copy(file: &str, edit: impl Fn(String) -> String) -> (tempfile::TempDir,
 
 fn load_error(file: &str, edit: impl Fn(String) -> String) -> String {
     let (_dir, suite) = seed_copy(file, edit);
-    let error = load_suite_with_env(&suite, &outside_env)
-        .unwrap_err()
-        .to_string();
-    assert!(!error.contains('\n'), "errors are one line: {error}");
-    error
+    one_line_load_error(&suite, &outside_env)
 }
 
 #[test]
@@ -193,11 +184,7 @@ fn created_in_an_unknown_phase_is_named() {
 
 #[test]
 fn cells_of_a_pod_before_its_created_in_phase_are_skipped_in_the_plan() {
-    let suite = load_suite_with_env(
-        &repo_root().join("suites/conformance/new-pod.yaml"),
-        &outside_env,
-    )
-    .unwrap();
+    let suite = load("suites/conformance/new-pod.yaml", &outside_env);
     let late = suite.pods.iter().find(|p| p.name == "late").unwrap();
     assert_eq!(late.created_in.as_deref(), Some("deny"));
     assert_eq!(suite.created_in_index(late), Some(1));
@@ -390,11 +377,7 @@ fn same_policy_name_from_two_files_names_the_file() {
 /// `NAME:PORT[/udp]` for such a server.
 #[test]
 fn a_server_with_several_ports_of_two_protocols_has_one_column_per_port() {
-    let suite = load_suite_with_env(
-        &repo_root().join("suites/conformance/named-ports.yaml"),
-        &no_env,
-    )
-    .unwrap();
+    let suite = load("suites/conformance/named-ports.yaml", &no_env);
     let columns: Vec<(String, u16, &str)> = suite
         .columns()
         .into_iter()
@@ -475,22 +458,9 @@ fn a_service_must_front_an_earlier_pod_server() {
 /// `policy-applies-to-self-traffic` (allowed when false, denied when true), and implementation-defined either way.
 #[test]
 fn self_cells_probe_each_pod_at_its_own_address_and_depend_on_the_self_traffic_switch() {
-    use netreach_core::matrix::{Cell, phase_cells};
-    use netreach_core::plan::{resolved_policies, synthetic_deployment};
-    let mut suite =
-        load_suite_with_env(&repo_root().join("suites/conformance/self.yaml"), &no_env).unwrap();
-    let cells = |suite: &Suite, phase: usize| -> Vec<Cell> {
-        let deployment = synthetic_deployment(suite);
-        let policies = resolved_policies(&suite.phases[phase], &deployment.placeholders);
-        phase_cells(
-            suite,
-            phase,
-            &deployment.layout,
-            &deployment.world,
-            &policies,
-        )
-        .unwrap()
-    };
+    use netreach_core::matrix::Cell;
+    use netreach_core::plan::synthetic_deployment;
+    let mut suite = load("suites/conformance/self.yaml", &no_env);
     let own = |cells: &[Cell], pod: &str, to: &str, protocol: &str| -> Cell {
         let found = cells
             .iter()
@@ -715,8 +685,7 @@ fn a_destination_family_is_checked_by_field() {
 
 #[test]
 fn the_ipv6_battery_suite_has_a_server_probed_at_its_ipv6_address() {
-    let suite =
-        load_suite_with_env(&repo_root().join("suites/conformance/ipv6.yaml"), &no_env).unwrap();
+    let suite = load("suites/conformance/ipv6.yaml", &no_env);
     let families: Vec<_> = suite
         .destinations
         .iter()

@@ -36,10 +36,7 @@ fn load_error(edit: impl Fn(String) -> String) -> String {
     }
     let suite = dir.path().join("external-source.yaml");
     std::fs::write(&suite, edit(std::fs::read_to_string(&source).unwrap())).unwrap();
-    let error = load_suite_with_env(&suite, &local_env)
-        .unwrap_err()
-        .to_string();
-    assert!(!error.contains('\n'), "errors are one line: {error}");
+    let error = one_line_load_error(&suite, &local_env);
     assert!(error.contains("external-source.yaml: "), "{error}");
     error
 }
