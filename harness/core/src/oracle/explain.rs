@@ -2,12 +2,12 @@
 
 use std::fmt::Write as _;
 
-use super::evaluate::{Resolved, ResolvedTarget};
+use super::evaluate::{Resolved, ResolvedTarget, SideContext};
 use super::peers::{Endpoint, Peer, PeerMiss};
 use super::policy::{Direction, Rule};
 use super::profile::Consulted;
 use super::{Decision, Oracle, OracleError, ProfileSwitch, SideVerdict, Source, Target, Traffic};
-use crate::world::{ContainerPort, Labels, PodInfo};
+use crate::world::{Labels, PodInfo};
 
 impl Oracle<'_> {
     /// Decides `traffic` and explains the decision in plain words, one fact per line: the
@@ -91,11 +91,11 @@ impl Oracle<'_> {
         verdict: &SideVerdict,
     ) {
         let kind = direction.rules_field();
-        let (subject, other) = match (direction, t.from, t.to) {
-            (Direction::Egress, ResolvedTarget::Pod(from), to) => (from, to),
-            (Direction::Ingress, from, ResolvedTarget::Pod(to)) => (to, from),
-            _ => return,
+        let cx = self.traffic_context(t, &self.profile);
+        let Some(side) = self.side_context(&cx, direction) else {
+            return;
         };
+        let subject = side.subject;
         let subject_name = self.pod_name(subject);
         let selecting = &self.selecting[direction as usize][subject];
         if self.index.pods()[subject].host_network && !self.profile.host_network_pods_selected {
@@ -127,24 +127,21 @@ impl Oracle<'_> {
             "{kind} of {subject_name}: selected by {}",
             names.join(", ")
         );
-        self.network_policy_rules(out, direction, t, subject, other, "  ");
+        self.network_policy_rules(out, &side, "  ");
         let _ = writeln!(out, "  -> {}", network_policy_outcome(direction, verdict));
     }
 
-    /// One line per rule of the NetworkPolicies selecting `subject` in `direction`, each with why it matches or not.
+    /// One line per rule of the NetworkPolicies selecting the side's pod in its direction, each with why it matches
+    /// or not.
     pub(crate) fn network_policy_rules(
         &self,
         out: &mut String,
-        direction: Direction,
-        t: &Resolved,
-        subject: usize,
-        other: ResolvedTarget,
+        side: &SideContext<'_>,
         indent: &str,
     ) {
+        let direction = side.direction;
         let kind = direction.rules_field();
-        let endpoint = self.endpoint(other, t.family);
-        let destination_ports = self.destination_ports(t.to);
-        for &p in &self.selecting[direction as usize][subject] {
+        for &p in &self.selecting[direction as usize][side.subject] {
             let policy = self.policy(p);
             if policy.rules[direction as usize].is_empty() {
                 let _ = writeln!(
@@ -155,21 +152,20 @@ impl Oracle<'_> {
             }
             for (i, rule) in policy.rules[direction as usize].iter().enumerate() {
                 let _ = write!(out, "{indent}{} {kind}[{i}]: ", policy.name);
-                self.explain_rule(out, direction, rule, endpoint, destination_ports, t);
+                self.explain_rule(out, rule, side);
                 out.push('\n');
             }
         }
     }
 
-    fn explain_rule(
-        &self,
-        out: &mut String,
-        direction: Direction,
-        rule: &Rule,
-        endpoint: Endpoint<'_>,
-        destination_ports: Option<&[ContainerPort]>,
-        t: &Resolved,
-    ) {
+    fn explain_rule(&self, out: &mut String, rule: &Rule, side: &SideContext<'_>) {
+        let SideContext {
+            direction,
+            other: endpoint,
+            cx,
+            ..
+        } = *side;
+        let (t, destination_ports) = (cx.traffic, cx.destination_ports);
         if let Some(ports) = &rule.ports {
             let outcomes = ports.iter().map(|p| {
                 (

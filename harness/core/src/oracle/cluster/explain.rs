@@ -15,7 +15,6 @@ use super::{Action, ClusterHit, ClusterPeer, ClusterRule, Tier};
 /// What each layer did for one side.
 struct Trace {
     subject: usize,
-    other: ResolvedTarget,
     /// A pod's traffic to its own pod IP: ClusterNetworkPolicy does not apply.
     hairpin: bool,
     admin: Option<ClusterHit>,
@@ -25,26 +24,15 @@ struct Trace {
 }
 
 impl Oracle<'_> {
-    fn trace(&self, direction: Direction, t: &Resolved) -> Option<Trace> {
-        let (subject, other) = match (direction, t.from, t.to) {
-            (Direction::Egress, ResolvedTarget::Pod(from), to) => (from, to),
-            (Direction::Ingress, from, ResolvedTarget::Pod(to)) => (to, from),
-            _ => return None,
-        };
-        let hairpin = t.is_self();
-        let cx = self.traffic_context(t, &self.profile);
-        let side = SideContext {
-            direction,
-            subject,
-            other: self.endpoint(other, t.family),
-            cx: &cx,
-        };
+    fn trace(&self, side: &SideContext<'_>) -> Trace {
+        let (direction, subject) = (side.direction, side.subject);
+        let hairpin = side.cx.traffic.is_self();
         let mut consulted = Consulted::default();
         let hit = |tier: Tier, consulted: &mut Consulted| {
             if hairpin {
                 None
             } else {
-                self.tier_hit(tier, &side, consulted)
+                self.tier_hit(tier, side, consulted)
             }
         };
         let admin = hit(Tier::Admin, &mut consulted);
@@ -56,14 +44,13 @@ impl Oracle<'_> {
         } else {
             None
         };
-        Some(Trace {
+        Trace {
             subject,
-            other,
             hairpin,
             admin,
             isolated,
             baseline,
-        })
+        }
     }
 
     /// `egress: ...; ingress: ...`: the layer, policy, priority and rule that decided each side.
@@ -81,9 +68,11 @@ impl Oracle<'_> {
     }
 
     fn side_summary(&self, direction: Direction, t: &Resolved, verdict: &SideVerdict) -> String {
-        let Some(trace) = self.trace(direction, t) else {
+        let cx = self.traffic_context(t, &self.profile);
+        let Some(side) = self.side_context(&cx, direction) else {
             return String::new();
         };
+        let trace = self.trace(&side);
         let mut parts = Vec::new();
         if trace.hairpin {
             parts.push("traffic to its own pod IP, not subject to ClusterNetworkPolicy".to_owned());
@@ -136,9 +125,11 @@ impl Oracle<'_> {
 
     /// The side's layers in order, each with its rules and why they match or not, down to the deciding one.
     pub(crate) fn explain_layers(&self, out: &mut String, direction: Direction, t: &Resolved) {
-        let Some(trace) = self.trace(direction, t) else {
+        let cx = self.traffic_context(t, &self.profile);
+        let Some(side) = self.side_context(&cx, direction) else {
             return;
         };
+        let trace = self.trace(&side);
         let (egress_verdict, ingress_verdict) = self.evaluate_public(t);
         let verdict = match direction {
             Direction::Egress => egress_verdict,
@@ -157,7 +148,7 @@ impl Oracle<'_> {
                 "  a hostNetwork pod: never the subject of a ClusterNetworkPolicy"
             );
         } else {
-            self.tier_lines(out, Tier::Admin, direction, &trace, t);
+            self.tier_lines(out, Tier::Admin, &trace, &side);
         }
         if let Some(hit) = trace.admin {
             let text = self.hit_text(Tier::Admin, hit, direction);
@@ -174,7 +165,7 @@ impl Oracle<'_> {
                 .map(|&p| self.policy(p).name.as_str())
                 .collect();
             let _ = writeln!(out, "  NetworkPolicy: selected by {}", names.join(", "));
-            self.network_policy_rules(out, direction, t, subject, trace.other, "    ");
+            self.network_policy_rules(out, &side, "    ");
             let _ = writeln!(
                 out,
                 "  -> NetworkPolicy: {}",
@@ -202,7 +193,7 @@ impl Oracle<'_> {
             }
         );
         if !trace.hairpin && !self.index.pods()[subject].host_network {
-            self.tier_lines(out, Tier::Baseline, direction, &trace, t);
+            self.tier_lines(out, Tier::Baseline, &trace, &side);
         }
         match trace.baseline {
             Some(hit) if hit.action != Action::Pass => {
@@ -226,14 +217,8 @@ impl Oracle<'_> {
     }
 
     /// The policies of `tier` selecting the subject, in evaluation order, with each rule up to the deciding one.
-    fn tier_lines(
-        &self,
-        out: &mut String,
-        tier: Tier,
-        direction: Direction,
-        trace: &Trace,
-        t: &Resolved,
-    ) {
+    fn tier_lines(&self, out: &mut String, tier: Tier, trace: &Trace, side: &SideContext<'_>) {
+        let direction = side.direction;
         let kind = direction.rules_field();
         let list = &self.cluster_selecting[tier as usize][direction as usize][trace.subject];
         if list.is_empty() {
@@ -262,7 +247,6 @@ impl Oracle<'_> {
             Tier::Admin => trace.admin,
             Tier::Baseline => trace.baseline,
         };
-        let endpoint = self.endpoint(trace.other, t.family);
         for &p in &ordered {
             let policy = self.cluster_policy(p);
             for (r, rule) in policy.rules[direction as usize].iter().enumerate() {
@@ -274,7 +258,7 @@ impl Oracle<'_> {
                     rule_name(rule),
                     rule.action
                 );
-                self.explain_cluster_rule(out, direction, rule, endpoint, t);
+                self.explain_cluster_rule(out, rule, side);
                 out.push('\n');
                 if hit.is_some_and(|h| h.policy == p && h.rule == r) {
                     return;
@@ -283,15 +267,14 @@ impl Oracle<'_> {
         }
     }
 
-    fn explain_cluster_rule(
-        &self,
-        out: &mut String,
-        direction: Direction,
-        rule: &ClusterRule,
-        endpoint: Endpoint<'_>,
-        t: &Resolved,
-    ) {
-        let ports = self.destination_ports(t.to);
+    fn explain_cluster_rule(&self, out: &mut String, rule: &ClusterRule, side: &SideContext<'_>) {
+        let SideContext {
+            direction,
+            other: endpoint,
+            cx,
+            ..
+        } = *side;
+        let (t, ports) = (cx.traffic, cx.destination_ports);
         if let Some(protocols) = &rule.protocols {
             let outcomes = protocols
                 .iter()
