@@ -62,6 +62,17 @@ struct Loader<'a> {
     planning: bool,
 }
 
+/// What every phase of a suite is checked against, gathered once from the suite: its namespaces, the row and column
+/// names of its tables, its tags (phases inherit them) and its placeholders (each standing for itself).
+#[derive(Clone, Copy)]
+struct PhaseScope<'a> {
+    namespaces: &'a [&'a str],
+    pods: &'a [&'a str],
+    destinations: &'a [&'a str],
+    suite_tags: &'a [String],
+    placeholders: &'a BTreeMap<IpAddr, IpAddr>,
+}
+
 impl Loader<'_> {
     fn err(&self, field: impl Into<String>, message: impl Into<String>) -> SuiteError {
         SuiteError::new(self.path, field, message)
@@ -96,6 +107,13 @@ impl Loader<'_> {
             .iter()
             .map(|p| (p.address, p.address))
             .collect();
+        let scope = PhaseScope {
+            namespaces: &namespace_names,
+            pods: &pod_names,
+            destinations: &destination_names,
+            suite_tags: &suite_tags,
+            placeholders: &identity,
+        };
         let mut phases = Vec::new();
         let mut phase_names = BTreeSet::new();
         for (index, phase) in spec.phases.iter().enumerate() {
@@ -105,15 +123,7 @@ impl Loader<'_> {
                     format!("duplicate phase {:?}", phase.name),
                 ));
             }
-            phases.push(self.phase(
-                index,
-                phase,
-                &namespace_names,
-                &pod_names,
-                &destination_names,
-                &suite_tags,
-                &identity,
-            )?);
+            phases.push(self.phase(index, phase, &scope)?);
         }
         if phases.is_empty() {
             return Err(self.err("phases", "at least one phase is needed"));
@@ -713,17 +723,19 @@ impl Loader<'_> {
             .collect()
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn phase(
         &self,
         index: usize,
         spec: &PhaseSpec,
-        namespaces: &[&str],
-        pods: &[&str],
-        destinations: &[&str],
-        suite_tags: &[String],
-        placeholders: &BTreeMap<IpAddr, IpAddr>,
+        scope: &PhaseScope<'_>,
     ) -> Result<Phase, SuiteError> {
+        let PhaseScope {
+            namespaces,
+            pods,
+            destinations,
+            suite_tags,
+            placeholders,
+        } = *scope;
         let base = self.path.parent().unwrap_or(Path::new("."));
         let mut policies: Vec<PolicyManifest> = Vec::new();
         let mut cluster_policies: Vec<ClusterPolicyManifest> = Vec::new();
