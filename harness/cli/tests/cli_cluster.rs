@@ -535,6 +535,25 @@ fn a_host_network_fixture_refused_by_admission_is_one_line_and_leaves_nothing() 
     assert_eq!(before, after, "the cluster was changed");
 }
 
+/// `--use-existing` creates nothing in the namespace it probes: a server the suite places in its namespace
+/// (`namespace:`) was created there, with the Service in front of it, and left behind after the run. Now exit 2 in
+/// one line naming the server and the field, before the namespace is even looked at.
+#[test]
+fn use_existing_refuses_a_server_placed_in_the_existing_namespace() {
+    let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let suite = repo().join("suites/conformance/udp.yaml");
+    let out = run_on_existing(Some(suite.to_str().unwrap()), "no-such-namespace", &[]);
+    let (_, stderr) = expect_exit(&out, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "--use-existing creates nothing in namespace no-such-namespace, but server dns-like is placed in it \
+             (destinations.dns-like.server.namespace: nrc-udp)"
+        ),
+        "{stderr}"
+    );
+}
+
 /// Issue 12: `self` cells need source pods that serve their ports, and `--use-existing` creates none: exit 2 in
 /// one line naming the destination, before the namespace is even looked at.
 #[test]

@@ -13,13 +13,13 @@ use kube::runtime::wait::await_condition;
 use kube::runtime::watcher::{self, watcher};
 use kube::{Api, Client};
 use netreach_core::isolation::run_namespaces;
-use netreach_core::suite::{DestinationKind, Suite};
+use netreach_core::suite::Suite;
 use netreach_core::world::{ContainerPort, Labels, Protocol};
 
 use crate::admission::{hopeless, one_line, refused_fields};
 use crate::error::{Error, Result};
 use crate::exec::exec;
-use crate::fixture_plan::FixtureSpec;
+use crate::fixture_plan::{FixtureSpec, use_existing_refusal};
 use crate::objects;
 
 /// How long a fixture may stay in a state waiting will not cure before the run ends: long enough for a registry's
@@ -138,28 +138,8 @@ impl Deployer<'_> {
                 Ok(map)
             }
             Mode::UseExisting { namespace } => {
-                if let Some(pod) = self.suite.pods.iter().find(|p| p.created_in.is_some()) {
-                    return Err(Error::Invalid(format!(
-                        "--use-existing creates no pods, but pod {} has createdIn",
-                        pod.name
-                    )));
-                }
-                if let Some(own) = self
-                    .suite
-                    .destinations
-                    .iter()
-                    .find(|d| matches!(d.kind, DestinationKind::SelfTraffic { .. }))
-                {
-                    return Err(Error::Invalid(format!(
-                        "--use-existing creates no pods, but destination {} needs the source pods to serve its \
-                         ports (a `self` destination)",
-                        own.name
-                    )));
-                }
-                if self.suite.namespaces.len() != 1 {
-                    return Err(Error::Invalid(
-                        "--use-existing needs a suite with exactly one namespace".into(),
-                    ));
+                if let Some(why) = use_existing_refusal(self.suite, namespace) {
+                    return Err(Error::Invalid(why));
                 }
                 if namespaces
                     .get_opt(namespace)
