@@ -92,6 +92,32 @@ fn invalid_label_in_the_suite_fails_before_any_cluster_call() {
     );
 }
 
+/// A `--tags` word no phase of the battery carries is bad input, named, before any cluster call (it chose nothing,
+/// silently, when another tag chose phases: `--tags self,external-sources` ran suite self alone).
+#[test]
+fn conformance_names_a_tag_no_phase_carries_before_any_cluster_call() {
+    let dir = support::repo().join("suites/conformance");
+    let dir = dir.to_str().unwrap();
+    let out = netreach_with(
+        &[
+            "conformance",
+            "--dir",
+            dir,
+            "--tags",
+            "self,external-sources",
+        ],
+        offline,
+    );
+    let (_, stderr) = expect_exit(&out, 2);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "--tags: no phase of the suites in {dir} carries external-sources"
+        )),
+        "{stderr}"
+    );
+}
+
 /// Issue 11: `--kubeconfig` and `--context` are global (before or after the subcommand), and with no kubeconfig at
 /// all the in-cluster ServiceAccount is tried next, as kube's `Config::infer` does.
 #[test]

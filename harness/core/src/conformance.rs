@@ -44,6 +44,20 @@ pub fn filter_by_tags(suite: &Suite, tags: &[String]) -> Option<Suite> {
     (!out.phases.is_empty() && !out.pods.is_empty()).then_some(out)
 }
 
+/// The tags of `tags` that no phase of `suites` carries (in the order given): a misspelt or unknown tag would
+/// otherwise choose nothing, silently, beside the tags that do choose phases.
+pub fn unknown_tags<'a>(suites: &[Suite], tags: &'a [String]) -> Vec<&'a str> {
+    tags.iter()
+        .filter(|tag| {
+            !suites
+                .iter()
+                .flat_map(|s| &s.phases)
+                .any(|phase| phase.tags.contains(tag))
+        })
+        .map(String::as_str)
+        .collect()
+}
+
 /// The whole battery's report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConformanceReport {

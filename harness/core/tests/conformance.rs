@@ -10,7 +10,7 @@ use netreach_core::baseline::Baseline;
 use netreach_core::cell::{CellKey, CellResult, DenyKind, Observation, Reach};
 use netreach_core::compare::{Classification, compare};
 use netreach_core::conformance::{
-    ConformanceReport, ReportContext, SuiteRun, build_report, filter_by_tags,
+    ConformanceReport, ReportContext, SuiteRun, build_report, filter_by_tags, unknown_tags,
 };
 use netreach_core::named_profile::parse_profile_overrides;
 use netreach_core::oracle::{Profile, ProfileSwitch};
@@ -115,6 +115,21 @@ fn tags_choose_phases_and_inherit_the_suites() {
     // Any of several tags.
     let two = filter_by_tags(&suite, &["endport".into(), "named-ports".into()]).unwrap();
     assert_eq!(two.phases.len(), 8);
+}
+
+/// A tag no phase of the battery carries is named (a misspelt one chose nothing, silently, beside tags that did).
+#[test]
+fn tags_no_phase_carries_are_named() {
+    let suites = battery();
+    let tags: Vec<String> = ["self", "external-sources", "udp", "nosuch"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(unknown_tags(&suites, &tags), ["external-sources", "nosuch"]);
+    let known: Vec<String> = ["services", "self", "udp", "ipv6", "external-source"]
+        .map(String::from)
+        .to_vec();
+    assert!(unknown_tags(&suites, &known).is_empty());
+    assert!(unknown_tags(&suites, &[]).is_empty());
 }
 
 #[test]

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use futures::StreamExt;
 use netreach_core::baseline::Baseline;
-use netreach_core::conformance::{ReportContext, SuiteRun, build_report, filter_by_tags};
+use netreach_core::conformance::{
+    ReportContext, SuiteRun, build_report, filter_by_tags, unknown_tags,
+};
 use netreach_core::events::{EventSink, RunEvent};
 use netreach_core::suite::{Suite, load_suite};
 use netreach_kube::{Mode, Outcome, check_permissions, new_run_id, now, run_session};
@@ -74,10 +76,21 @@ pub async fn conformance(
         options.known = known.clone();
     }
     // Every suite is loaded (and so checked) before anything is deployed.
-    let mut suites: Vec<Suite> = Vec::new();
+    let mut loaded: Vec<Suite> = Vec::new();
     for path in suite_files(&args.dir)? {
-        let suite = load_suite(&path)?;
-        if let Some(mut chosen) = filter_by_tags(&suite, &args.tags) {
+        loaded.push(load_suite(&path)?);
+    }
+    let unknown = unknown_tags(&loaded, &args.tags);
+    if !unknown.is_empty() {
+        bail!(
+            "--tags: no phase of the suites in {} carries {}",
+            args.dir.display(),
+            unknown.join(", ")
+        );
+    }
+    let mut suites: Vec<Suite> = Vec::new();
+    for suite in &loaded {
+        if let Some(mut chosen) = filter_by_tags(suite, &args.tags) {
             chosen.profile = choice.apply(chosen.profile);
             suites.push(chosen);
         }
