@@ -125,7 +125,8 @@ impl Settle {
             .collect()
     }
 
-    /// Records one probe of `key`, whose result came back at `at`.
+    /// Records one probe of `key`, sent at `at` (since probing of the phase started; when the probe saw the cluster,
+    /// not when its batch came back).
     pub fn observe(&mut self, key: &CellKey, observation: Observation, at: Duration) -> Next {
         let Some(&i) = self.index.get(key) else {
             return Next::Decided;

@@ -44,8 +44,10 @@ enum Origin<'a> {
 
 /// What [`probe_until_settled`] tells its caller, and what the caller decides.
 pub trait Probing {
-    /// One probe's result; the answer says whether (and after what pause) the cell is probed again.
-    fn observed(&mut self, key: CellKey, observation: Observation) -> Next;
+    /// One probe's result; `sent` is when its exec (or agent request) started, which is when the probe saw the
+    /// cluster, not when its batch came back: a batch lasts as long as its slowest probe (a name that does not resolve
+    /// takes seconds). The answer says whether (and after what pause) the cell is probed again.
+    fn observed(&mut self, key: CellKey, observation: Observation, sent: Instant) -> Next;
     /// Every batch of probe round `round` has come back (round 1 probes every cell once); `pending` cells are not
     /// decided yet (some may already be in a later round).
     fn round_done(&mut self, round: u32, pending: usize);
@@ -85,7 +87,8 @@ pub async fn probe_until_settled(
             // Nothing to retry: the pod will not appear.
             for target in list {
                 let message = format!("source pod {source} is not deployed");
-                if on.observed(target.key, Observation::Error { message }) == Next::Decided {
+                let now = Instant::now();
+                if on.observed(target.key, Observation::Error { message }, now) == Next::Decided {
                     pending -= 1;
                 }
             }
@@ -107,12 +110,12 @@ pub async fn probe_until_settled(
     if in_flight.is_empty() {
         on.round_done(1, pending);
     }
-    while let Some((round, pod, batch, observed)) = running.next().await {
+    while let Some((round, pod, batch, sent, observed)) = running.next().await {
         let BatchOutcome {
             again,
             pause,
             decided,
-        } = hand_over(batch, observed, on);
+        } = hand_over(batch, observed, sent, on);
         pending -= decided;
         if !again.is_empty() {
             *in_flight.entry(round + 1).or_default() += 1;
@@ -151,12 +154,13 @@ struct BatchOutcome {
     decided: usize,
 }
 
-/// Hands a batch's observations to the caller and collects the cells it wants probed again. Observations are
-/// matched to their targets by key, not by position: a batch comes back grouped by prober (TCP first), not in the
-/// order it was sent.
+/// Hands a batch's observations, each stamped with the time the batch was `sent`, to the caller and collects the
+/// cells it wants probed again. Observations are matched to their targets by key, not by position: a batch comes back
+/// grouped by prober (TCP first), not in the order it was sent.
 fn hand_over(
     batch: Vec<ProbeTarget>,
     observed: Vec<(CellKey, Observation)>,
+    sent: Instant,
     on: &mut impl Probing,
 ) -> BatchOutcome {
     let mut targets: BTreeMap<CellKey, ProbeTarget> =
@@ -168,7 +172,7 @@ fn hand_over(
     };
     for (key, observation) in observed {
         let target = targets.remove(&key);
-        match on.observed(key, observation) {
+        match on.observed(key, observation, sent) {
             Next::Decided => outcome.decided += 1,
             Next::Retry(after) => {
                 if let Some(target) = target {
@@ -182,7 +186,8 @@ fn hand_over(
     outcome
 }
 
-/// Waits `delay`, then for an exec slot, then probes one batch; hands back the batch with its observations.
+/// Waits `delay`, then for an exec slot, then probes one batch; hands back the batch with the time it was sent (once
+/// it had its slot) and its observations.
 async fn paced_batch<'a>(
     client: &Client,
     permits: &Semaphore,
@@ -195,12 +200,15 @@ async fn paced_batch<'a>(
     u32,
     Origin<'a>,
     Vec<ProbeTarget>,
+    Instant,
     Vec<(CellKey, Observation)>,
 ) {
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
-    let observed = match permits.acquire().await {
+    let permit = permits.acquire().await;
+    let sent = Instant::now();
+    let observed = match permit {
         Ok(_permit) => match pod {
             Origin::Pod(pod) => probe_batch(client, pod, batch.iter().collect(), options).await,
             Origin::Agent(agent) => {
@@ -215,7 +223,7 @@ async fn paced_batch<'a>(
             })
             .collect(),
     };
-    (round, pod, batch, observed)
+    (round, pod, batch, sent, observed)
 }
 
 /// Probes one batch: TCP cells with curl in the pod's first container, UDP and SCTP cells with agnhost `connect` in
@@ -330,7 +338,7 @@ mod tests {
     struct RetryPort9090;
 
     impl Probing for RetryPort9090 {
-        fn observed(&mut self, key: CellKey, _: Observation) -> Next {
+        fn observed(&mut self, key: CellKey, _: Observation, _: Instant) -> Next {
             if key.port == 9090 {
                 Next::Retry(Duration::from_millis(500))
             } else {
@@ -362,7 +370,7 @@ mod tests {
                 (target(port, protocol).key, observation)
             })
             .collect();
-        let outcome = hand_over(batch, observed, &mut RetryPort9090);
+        let outcome = hand_over(batch, observed, Instant::now(), &mut RetryPort9090);
         let again: Vec<u16> = outcome.again.iter().map(|t| t.key.port).collect();
         assert_eq!(again, vec![9090]);
         assert_eq!(outcome.pause, Duration::from_millis(500));

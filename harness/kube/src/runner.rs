@@ -432,8 +432,10 @@ struct Feed<'a> {
 }
 
 impl Probing for Feed<'_> {
-    fn observed(&mut self, key: CellKey, observation: Observation) -> Next {
-        let at = self.start.elapsed();
+    fn observed(&mut self, key: CellKey, observation: Observation, sent: Instant) -> Next {
+        // When the probe saw the cluster: a fast probe that came back with a slow one of its batch must still go to
+        // the confirmation round if it was sent before the policies could take effect.
+        let at = sent.saturating_duration_since(self.start);
         let logged = format!("{observation:?}");
         let next = self.settle.observe(&key, observation, at);
         match next {
@@ -454,5 +456,56 @@ impl Probing for Feed<'_> {
             settled: self.settle.len() - pending,
             pending,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use netreach_core::cell::Reach;
+    use netreach_core::settle::Timing;
+
+    /// A cell expected allowed, not probed yet.
+    fn expected_allowed() -> CellResult {
+        serde_json::from_value(serde_json::json!({
+            "key": {"from": "isolated", "to": "self-svc", "port": 8080, "protocol": "TCP"},
+            "from_node": null, "to_node": null, "url": "http://10.96.0.20:8080/",
+            "expected": "allow", "observed": {"result": "error", "message": "not probed"},
+            "attempts": 0, "settled_after": null
+        }))
+        .unwrap()
+    }
+
+    /// Seen on kube-router (suite self, `--jobs 4`): a probe sent right after the policies were applied came back
+    /// allowed — the enforcer had not acted yet — with the slow probes of its batch (names that do not resolve) 5.4 s
+    /// later. Stamped with the batch's return, it counted as a match after the confirmation time and was never
+    /// probed again; stamped with when it was sent, it goes to the confirmation round.
+    #[test]
+    fn a_match_sent_before_the_confirmation_time_is_confirmed_however_late_its_batch_came_back() {
+        let timing = Timing {
+            settle_timeout: Duration::from_secs(30),
+            retry_interval: Duration::from_millis(500),
+            confirm_after: Duration::from_secs(1),
+        };
+        let cell = expected_allowed();
+        let key = cell.key.clone();
+        let now = Instant::now();
+        let start = now.checked_sub(Duration::from_millis(5400)).unwrap();
+        let sink = |_: RunEvent| {};
+        let mut feed = Feed {
+            settle: Settle::new(vec![cell], timing, BTreeMap::new()),
+            start,
+            phase: "isolated-deny-all",
+            sink: &sink,
+        };
+        let sent = start + Duration::from_millis(100);
+        let allowed = Observation::Allowed { http_status: 200 };
+        assert_eq!(feed.observed(key.clone(), allowed, sent), Next::Decided);
+        let settled = feed.settle.cell(&key).and_then(|c| c.settled_after);
+        assert_eq!(settled, Some(Duration::from_millis(100)));
+        let (_, confirm) = feed.settle.confirmation();
+        assert_eq!(confirm.len(), 1, "the early match is re-probed");
+        assert_eq!(confirm[0].expected, Some(Reach::Allow));
     }
 }
