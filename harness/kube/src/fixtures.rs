@@ -138,7 +138,7 @@ impl Deployer<'_> {
                 Ok(map)
             }
             Mode::UseExisting { namespace } => {
-                if let Some(why) = use_existing_refusal(self.suite, namespace) {
+                if let Some(why) = use_existing_refusal(self.suite) {
                     return Err(Error::Invalid(why));
                 }
                 if namespaces
