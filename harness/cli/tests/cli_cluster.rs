@@ -250,6 +250,8 @@ fn sigint_while_probing_exits_nonzero_and_removes_everything() {
     );
 }
 
+/// `--use-existing` probes the namespace's pods and leaves them as they were — also when the suite places a server
+/// in that namespace (`namespace:`): the run creates it there and removes it (by its label) at cleanup.
 #[test]
 fn existing_pods_are_probed_without_being_changed() {
     let _turn = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
@@ -287,7 +289,14 @@ fn existing_pods_are_probed_without_being_changed() {
         create_own_policy(&client, namespace).await;
         snapshot(&pods).await
     });
+    let (_dir, placed) = seed_copy("metadata-access.yaml", |t| {
+        t.replace(
+            "server: {port: 8080, body: web}",
+            "server: {namespace: metadata-access, port: 8080, body: web}",
+        )
+    });
     let out = run_on_existing(None, namespace, &[]);
+    let placed_out = run_on_existing(Some(&placed), namespace, &[]);
     let after = block_on(async {
         let client = client().await;
         let after = snapshot(&Api::namespaced(client.clone(), namespace)).await;
@@ -311,7 +320,15 @@ fn existing_pods_are_probed_without_being_changed() {
         stdout.lines().any(|l| l == "27 passed, 0 failed"),
         "{stdout}"
     );
-    assert_eq!(before, after, "existing pods were changed");
+    let (placed_stdout, _) = expect_exit(&placed_out, 0);
+    assert!(
+        placed_stdout.lines().any(|l| l == "27 passed, 0 failed"),
+        "{placed_stdout}"
+    );
+    assert_eq!(
+        before, after,
+        "existing pods were changed (or a server placed among them was left)"
+    );
     assert!(
         stderr.contains(&format!(
             "warning: policies netreach did not write change reachability here and the oracle does not see them: \

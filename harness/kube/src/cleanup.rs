@@ -1,9 +1,10 @@
-//! Removing exactly what a run created: its namespaces and its (cluster) policies (found by the run-id label).
+//! Removing exactly what a run created: its namespaces, its (cluster) policies, and its pods and Services in a
+//! namespace it did not create (all found by the run-id label).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{DeleteParams, ListParams};
 use kube::{Api, Client};
@@ -14,11 +15,21 @@ use crate::leases::{delete_expired, live_runs, release_run};
 use crate::objects::{MANAGED_BY, RUN_ID_LABEL, run_selector};
 use crate::policies::delete_policy;
 
-/// Deletes the run's policies (also those in namespaces it did not create) and namespaces, then waits until the
-/// namespaces are gone so the next run can reuse their names.
-pub async fn cleanup_run(client: &Client, run_id: &str, wait: Duration) -> Result<()> {
+/// Deletes the run's policies (also those in namespaces it did not create), its pods and Services in `existing`
+/// (namespaces it placed fixtures in without creating them: see `FixturePlan::placed_in_existing_namespaces`) and
+/// its namespaces, then waits until the namespaces are gone so the next run can reuse their names.
+pub async fn cleanup_run(
+    client: &Client,
+    run_id: &str,
+    existing: &BTreeSet<String>,
+    wait: Duration,
+) -> Result<()> {
     let selector = ListParams::default().labels(&run_selector(run_id));
     delete_policies(client, &selector).await?;
+    for namespace in existing {
+        delete_labelled::<Service>(client, namespace, &selector, "Service", wait).await?;
+        delete_labelled::<Pod>(client, namespace, &selector, "pod", wait).await?;
+    }
     cluster_policies::delete_labelled(client, &selector).await?;
     delete_namespaces(client, &selector, wait).await?;
     Ok(())
@@ -48,7 +59,7 @@ pub async fn cleanup_all(client: &Client, wait: Duration) -> Result<Cleaned> {
 
 /// Deletes one run's objects and Leases (`netreach cleanup --run-id`), alive or not.
 pub async fn cleanup_one(client: &Client, run_id: &str, wait: Duration) -> Result<()> {
-    cleanup_run(client, run_id, wait).await?;
+    cleanup_run(client, run_id, &BTreeSet::new(), wait).await?;
     release_run(client, run_id).await
 }
 
@@ -76,6 +87,64 @@ async fn delete_policies(client: &Client, selector: &ListParams) -> Result<()> {
         delete_policy(client, &(namespace, name)).await?;
     }
     Ok(())
+}
+
+/// Deletes the selected objects of kind `K` (`what`, for errors) in `namespace` (no grace period) and waits until
+/// they are gone.
+async fn delete_labelled<K>(
+    client: &Client,
+    namespace: &str,
+    selector: &ListParams,
+    what: &str,
+    wait: Duration,
+) -> Result<()>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    let listed = api.list(selector).await.map_err(Error::api(format!(
+        "listing the run's {what}s in namespace {namespace}"
+    )))?;
+    let params = DeleteParams {
+        grace_period_seconds: Some(0),
+        ..Default::default()
+    };
+    for object in listed.items {
+        let Some(name) = object.meta().name.clone() else {
+            continue;
+        };
+        match api.delete(&name, &params).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(e) => {
+                return Err(Error::Api {
+                    action: format!("deleting {what} {namespace}/{name}"),
+                    source: e,
+                });
+            }
+        }
+    }
+    let start = Instant::now();
+    loop {
+        let left = api.list(selector).await.map_err(Error::api(format!(
+            "listing the run's {what}s in namespace {namespace}"
+        )))?;
+        if left.items.is_empty() {
+            return Ok(());
+        }
+        if start.elapsed() > wait {
+            return Err(Error::Invalid(format!(
+                "{} {what}(s) of the run still in namespace {namespace} after {}s",
+                left.items.len(),
+                wait.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// Deletes the selected namespaces and waits until they are gone; returns their names.

@@ -1,7 +1,7 @@
 //! What a run creates, per mode, with placement (pure; no client): the namespaces, the source and server pods, and
 //! which created pod stands for which suite pod or destination. The deployer only creates it and waits.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Pod, Service};
 use netreach_core::placement::place;
@@ -27,6 +27,21 @@ pub struct FixturePlan {
     pub services: Vec<Service>,
 }
 
+impl FixturePlan {
+    /// Namespaces the plan puts pods or Services in without creating them (`--use-existing` with a server the suite
+    /// places in its namespace): cleanup deletes the run's labelled objects there, since no namespace deletion will.
+    pub fn placed_in_existing_namespaces(&self) -> BTreeSet<String> {
+        let own: BTreeSet<&str> = self.namespaces.iter().map(|(n, _)| n.as_str()).collect();
+        let pods = self.pods.iter().map(|p| &p.metadata);
+        let services = self.services.iter().map(|s| &s.metadata);
+        pods.chain(services)
+            .filter_map(|m| m.namespace.as_deref())
+            .filter(|n| !own.contains(n))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 /// The ports (protocol, number) the suite's hostNetwork servers bind on their nodes (two runs needing one of them
 /// cannot run at once), sorted.
 pub fn host_ports(suite: &Suite) -> Vec<(Protocol, u16)> {
@@ -42,9 +57,8 @@ pub fn host_ports(suite: &Suite) -> Vec<(Protocol, u16)> {
 
 /// Why `--use-existing` cannot run `suite`, if it cannot: it creates no pods in the existing namespace, so a pod
 /// created in a phase, a `self` destination (the source pods would have to serve its ports), or a second namespace is
-/// refused before anything is created. (A server the suite places in its namespace, `namespace:`, is still created
-/// there — issue 11's admission test relies on it — and, with the Service in front of it, outlives the run: a known
-/// gap.)
+/// refused before anything is created. (A server the suite places in its namespace, `namespace:`, is created there,
+/// labelled with the run, and removed by cleanup with the Service in front of it.)
 pub fn use_existing_refusal(suite: &Suite) -> Option<String> {
     if let Some(pod) = suite.pods.iter().find(|p| p.created_in.is_some()) {
         return Some(format!(
@@ -106,6 +120,7 @@ impl<'a> FixtureSpec<'a> {
                 .unwrap_or_else(|| own.clone());
             let mut labels = server.labels.clone();
             labels.insert(DESTINATION_LABEL.into(), name.to_owned());
+            labels.extend(objects::ownership_labels(self.run_id));
             let node = placement.get(name).map(String::as_str);
             let at = |image: &'a str| PodPlacement {
                 namespace: &namespace,
@@ -220,6 +235,7 @@ impl<'a> FixtureSpec<'a> {
         if self.suite.self_service().is_some() {
             labels.insert(SOURCE_LABEL.into(), pod.name.clone());
         }
+        labels.extend(objects::ownership_labels(self.run_id));
         let mut probe = objects::probe_pod(&PodPlacement {
             namespace: &self.namespaces[&pod.namespace],
             name: &pod.name,

@@ -115,6 +115,14 @@ pub fn required(
         needed.insert(access("create", "", "pods/exec", Some(namespace)));
         needed.insert(access("get", "", "pods/exec", Some(namespace)));
     }
+    // What the run places in a namespace it did not create, cleanup finds by label and deletes there.
+    for namespace in plan.placed_in_existing_namespaces() {
+        for resource in ["pods", "services"] {
+            for verb in ["list", "delete"] {
+                needed.insert(access(verb, "", resource, Some(&namespace)));
+            }
+        }
+    }
     // Services in front of servers that a suite reaches through a Service; the cluster DNS pods join the world then.
     for service in &plan.services {
         let namespace = service.metadata.namespace.as_deref();
@@ -146,8 +154,8 @@ pub fn required(
     needed.into_iter().collect()
 }
 
-/// Every permission a run of `suite` with `options` needs, from its fixture plan.
-pub fn run_permissions(suite: &Suite, run_id: &str, options: &RunOptions) -> Result<Vec<Access>> {
+/// The fixture plan of a run of `suite` with `options` (nodes not yet known: nothing is pinned).
+pub fn run_plan(suite: &Suite, run_id: &str, options: &RunOptions) -> Result<FixturePlan> {
     let namespaces = namespace_map(suite, &options.mode, run_id)?;
     let spec = FixtureSpec {
         suite,
@@ -157,7 +165,13 @@ pub fn run_permissions(suite: &Suite, run_id: &str, options: &RunOptions) -> Res
         namespaces: &namespaces,
         nodes: &[],
     };
-    let plan = spec.plan();
+    Ok(spec.plan())
+}
+
+/// Every permission a run of `suite` with `options` needs, from its fixture plan.
+pub fn run_permissions(suite: &Suite, run_id: &str, options: &RunOptions) -> Result<Vec<Access>> {
+    let namespaces = namespace_map(suite, &options.mode, run_id)?;
+    let plan = run_plan(suite, run_id, options)?;
     let mapped = |ns: &str| namespaces.get(ns).cloned().unwrap_or_else(|| ns.to_owned());
     let sources_in = suite.pods.iter().map(|p| mapped(&p.namespace)).collect();
     let policies_in = suite
@@ -292,6 +306,30 @@ mod tests {
         assert!(has("list pods in namespace theirs"), "{all:#?}");
         assert!(!has("create pods in namespace theirs"), "{all:#?}");
         assert!(!has("get serviceaccounts in namespace theirs"), "{all:#?}");
+    }
+
+    /// A server the suite places in the `--use-existing` namespace is created there: cleanup must find it (and the
+    /// Service in front of it) by label and delete it, as no namespace deletion will.
+    #[test]
+    fn a_server_placed_in_the_existing_namespace_needs_list_and_delete_there() {
+        let theirs = || Mode::UseExisting {
+            namespace: "theirs".into(),
+        };
+        let cleanup = [
+            "list pods in namespace theirs",
+            "delete pods in namespace theirs",
+            "list services in namespace theirs",
+            "delete services in namespace theirs",
+        ];
+        let placed = shown_for("suites/conformance/udp.yaml", theirs());
+        for wanted in cleanup {
+            assert!(placed.iter().any(|a| a == wanted), "{wanted}: {placed:#?}");
+        }
+        let seed = shown(theirs());
+        assert!(
+            !seed.iter().any(|a| a.starts_with("delete pods")),
+            "{seed:#?}"
+        );
     }
 
     #[test]

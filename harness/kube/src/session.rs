@@ -13,6 +13,7 @@ use tokio::sync::OnceCell;
 
 use crate::cleanup::cleanup_run;
 use crate::error::Error;
+use crate::permissions::run_plan;
 use crate::runner::{RunOptions, Runner};
 
 /// How the run itself ended, before cleanup.
@@ -71,7 +72,11 @@ pub async fn run_session(
     sink.emit(RunEvent::CleaningUp);
     let started = std::time::Instant::now();
     // The Leases go last: a host port is free once the namespaces (and so the pods binding it) are gone.
-    let cleanup = match cleanup_run(client, run_id, Duration::from_secs(120)).await {
+    // A plan that cannot be made was refused before anything was created: nothing outside its namespaces then.
+    let existing = run_plan(suite, run_id, options)
+        .map(|plan| plan.placed_in_existing_namespaces())
+        .unwrap_or_default();
+    let cleanup = match cleanup_run(client, run_id, &existing, Duration::from_secs(120)).await {
         Ok(()) => release.await,
         Err(error) => Some(error),
     };
