@@ -89,8 +89,7 @@ async fn delete_policies(client: &Client, selector: &ListParams) -> Result<()> {
     Ok(())
 }
 
-/// Deletes the selected objects of kind `K` (`what`, for errors) in `namespace` (no grace period) and waits until
-/// they are gone.
+/// Deletes the selected pods or Services (`what`) of `namespace` and waits until they are gone.
 async fn delete_labelled<K>(
     client: &Client,
     namespace: &str,
@@ -106,45 +105,9 @@ where
     K::DynamicType: Default,
 {
     let api: Api<K> = Api::namespaced(client.clone(), namespace);
-    let listed = api.list(selector).await.map_err(Error::api(format!(
-        "listing the run's {what}s in namespace {namespace}"
-    )))?;
-    let params = DeleteParams {
-        grace_period_seconds: Some(0),
-        ..Default::default()
-    };
-    for object in listed.items {
-        let Some(name) = object.meta().name.clone() else {
-            continue;
-        };
-        match api.delete(&name, &params).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(status)) if status.code == 404 => {}
-            Err(e) => {
-                return Err(Error::Api {
-                    action: format!("deleting {what} {namespace}/{name}"),
-                    source: e,
-                });
-            }
-        }
-    }
-    let start = Instant::now();
-    loop {
-        let left = api.list(selector).await.map_err(Error::api(format!(
-            "listing the run's {what}s in namespace {namespace}"
-        )))?;
-        if left.items.is_empty() {
-            return Ok(());
-        }
-        if start.elapsed() > wait {
-            return Err(Error::Invalid(format!(
-                "{} {what}(s) of the run still in namespace {namespace} after {}s",
-                left.items.len(),
-                wait.as_secs()
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let place = format!(" in namespace {namespace}");
+    delete_selected(&api, selector, wait, what, &place).await?;
+    Ok(())
 }
 
 /// Deletes the selected namespaces and waits until they are gone; returns their names.
@@ -154,30 +117,45 @@ async fn delete_namespaces(
     wait: Duration,
 ) -> Result<Vec<String>> {
     let namespaces: Api<Namespace> = Api::all(client.clone());
+    delete_selected(&namespaces, selector, wait, "namespace", "").await
+}
+
+/// Deletes the objects `selector` selects through `api` (at once, no grace period; one already going is left to
+/// go) and waits until none is left; returns their names. `what` and `place` name them in errors.
+async fn delete_selected<K>(
+    api: &Api<K>,
+    selector: &ListParams,
+    wait: Duration,
+    what: &str,
+    place: &str,
+) -> Result<Vec<String>>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let list = || async {
+        api.list(selector)
+            .await
+            .map_err(Error::api(format!("listing the run's {what}s{place}")))
+    };
     let params = DeleteParams {
         grace_period_seconds: Some(0),
         ..Default::default()
     };
     let mut deleted = Vec::new();
-    for ns in namespaces
-        .list(selector)
-        .await
-        .map_err(Error::api("listing the run's namespaces"))?
-        .items
-    {
-        let Some(name) = ns.metadata.name else {
+    for object in list().await?.items {
+        let Some(name) = object.meta().name.clone() else {
             continue;
         };
         deleted.push(name.clone());
-        if ns.metadata.deletion_timestamp.is_some() {
+        if object.meta().deletion_timestamp.is_some() {
             continue;
         }
-        match namespaces.delete(&name, &params).await {
+        match api.delete(&name, &params).await {
             Ok(_) => {}
             Err(kube::Error::Api(status)) if status.code == 404 => {}
             Err(e) => {
                 return Err(Error::Api {
-                    action: format!("deleting namespace {name}"),
+                    action: format!("deleting {what} {name}{place}"),
                     source: e,
                 });
             }
@@ -185,18 +163,14 @@ async fn delete_namespaces(
     }
     let start = Instant::now();
     loop {
-        let left = namespaces
-            .list(selector)
-            .await
-            .map_err(Error::api("listing the run's namespaces"))?
-            .items;
+        let left = list().await?.items;
         if left.is_empty() {
             return Ok(deleted);
         }
         if start.elapsed() > wait {
-            let names: Vec<String> = left.into_iter().filter_map(|n| n.metadata.name).collect();
+            let names: Vec<String> = left.iter().filter_map(|o| o.meta().name.clone()).collect();
             return Err(Error::Invalid(format!(
-                "namespaces still terminating after {}s: {}",
+                "{what}s still terminating{place} after {}s: {}",
                 wait.as_secs(),
                 names.join(", ")
             )));
