@@ -236,13 +236,9 @@ impl Runner<'_> {
 
     /// The agents of the suite's available outside sources, by source name.
     fn agents(&self) -> BTreeMap<String, SocketAddr> {
-        self.suite
-            .sources
-            .iter()
-            .filter_map(|source| match &source.state {
-                OutsideSourceState::Resolved { agent, .. } => Some((source.name.clone(), *agent)),
-                OutsideSourceState::Unavailable { .. } => None,
-            })
+        let sources = self.suite.sources.iter();
+        sources
+            .filter_map(|s| Some((s.name.clone(), s.agent()?)))
             .collect()
     }
 
@@ -286,20 +282,12 @@ impl Runner<'_> {
         for (name, pod) in &fixtures.sources {
             let own_service = self.suite.self_service().map(|of| {
                 let service = source_service_name(of, name);
-                let not_created = || {
-                    Error::Invalid(format!(
-                        "the Service in front of pod {name} was not created"
-                    ))
-                };
-                let (namespace, cluster_ips) =
-                    fixtures.services.get(&service).ok_or_else(not_created)?;
-                let cluster_ip = cluster_ips.first().copied().ok_or_else(not_created)?;
-                Ok(ServiceAddress::new(
-                    namespace,
+                service_address(
+                    fixtures,
                     &service,
-                    cluster_ip,
+                    &format!("pod {name}"),
                     ServiceAddressing::Ip,
-                ))
+                )
             });
             let source = Source {
                 pod: PodRef::new(pod.namespace.clone(), pod.name.clone()),
@@ -323,16 +311,7 @@ impl Runner<'_> {
                     node: pod.node.clone(),
                 })
             },
-            |server, by| {
-                let (namespace, cluster_ips) = fixtures.services.get(server).ok_or_else(|| {
-                    Error::Invalid(format!("the Service in front of {server} was not created"))
-                })?;
-                let primary = cluster_ips.first().copied().ok_or_else(|| {
-                    Error::Invalid(format!("the Service in front of {server} has no ClusterIP"))
-                })?;
-                Ok(ServiceAddress::new(namespace, server, primary, by)
-                    .with_secondary(cluster_ips.get(1).copied()))
-            },
+            |server, by| service_address(fixtures, server, server, by),
         )?;
         Ok(layout)
     }
@@ -349,7 +328,10 @@ impl Runner<'_> {
             }
             // An outside source: the agent's /dial, asked from where netreach runs.
             (None, None) => {
-                let agent = self.agents().remove(&cell.key.from);
+                let agent = self
+                    .suite
+                    .outside_source(&cell.key.from)
+                    .and_then(|s| s.agent());
                 match (agent, agent_url_parts(&cell.url)) {
                     (Some(agent), Some((host, port))) => format!(
                         "curl -sS 'http://{agent}{}'",
@@ -421,6 +403,24 @@ fn targets_of(cells: Vec<&CellResult>) -> Vec<ProbeTarget> {
             url: cell.url.clone(),
         })
         .collect()
+}
+
+/// The Service `name` of the deployed fixtures, in front of `front` (a server, or a source pod), probed `by`: at its
+/// first ClusterIP, with its second (a dual-stack Service's other family) if it has one.
+fn service_address(
+    fixtures: &Fixtures,
+    name: &str,
+    front: &str,
+    by: ServiceAddressing,
+) -> Result<ServiceAddress> {
+    let (namespace, cluster_ips) = fixtures.services.get(name).ok_or_else(|| {
+        Error::Invalid(format!("the Service in front of {front} was not created"))
+    })?;
+    let primary = cluster_ips.first().copied().ok_or_else(|| {
+        Error::Invalid(format!("the Service in front of {front} has no ClusterIP"))
+    })?;
+    Ok(ServiceAddress::new(namespace, name, primary, by)
+        .with_secondary(cluster_ips.get(1).copied()))
 }
 
 /// The I/O side of a phase's settle machine: timestamps each probe result, logs it, reports rounds as events.

@@ -207,6 +207,14 @@ impl OutsideSource {
         }
     }
 
+    /// Where its agent answers, if the source is available.
+    pub fn agent(&self) -> Option<std::net::SocketAddr> {
+        match &self.state {
+            OutsideSourceState::Resolved { agent, .. } => Some(*agent),
+            OutsideSourceState::Unavailable { .. } => None,
+        }
+    }
+
     pub fn skip_reason(&self) -> Option<&str> {
         match &self.state {
             OutsideSourceState::Unavailable { reason, .. } => Some(reason),
